@@ -1,0 +1,102 @@
+// §11 in a real browser: the reader drags the temperature and edits a score; every displayed
+// probability must equal an independent JavaScript softmax, formatted the page's way.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage } from './harness.mjs';
+import { formatPercent } from '../../web/src/format.js';
+
+const server = await startServer();
+const browser = await launchBrowser();
+test.after(async () => { await browser.close(); await server.stop(); });
+
+function softmax(scores, tau) {
+  const m = Math.max(...scores);
+  const e = scores.map((s) => Math.exp((s - m) / tau));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / z);
+}
+
+async function readWidget(page) {
+  return page.evaluate(() => {
+    const rows = [...document.querySelectorAll('#softmax-widget tbody tr')];
+    return {
+      sliderValue: Number(document.getElementById('tau-slider').value),
+      scores: rows.map((r) => Number(r.querySelector('.score-input').value)),
+      percents: rows.map((r) => r.querySelector('.pct').textContent),
+      gap: document.querySelector('[data-testid=gap-sentence]').textContent,
+    };
+  });
+}
+
+async function settle(page) {
+  // Wait until the painted numbers belong to the current slider position.
+  await page.waitForFunction(() => {
+    const w = document.querySelector('[data-testid=gap-sentence]');
+    const tau = 10 ** Number(document.getElementById('tau-slider').value);
+    const shown = /τ = ([0-9.e-]+)/.exec(w.textContent);
+    return shown && Math.abs(Number(shown[1]) - tau) / tau < 0.06;
+  });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+}
+
+test('the page runs its core as WebAssembly, cross-origin isolated', async () => {
+  const { context, page, problems } = await openPage(browser, server.url);
+  const wasmResponses = [];
+  page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasmResponses.push(r); });
+  await page.reload();
+  await page.evaluate(() => window.clipx.ready);
+  const status = await page.locator('#engine-status').textContent();
+  assert.match(status, /WebAssembly core with SIMD/);
+  assert.match(status, /cross-origin isolated/);
+  assert.ok(await page.evaluate(() => self.crossOriginIsolated), 'page must be cross-origin isolated for ORT threads');
+  const core = wasmResponses.find((r) => r.url().endsWith('/wasm/clipcore.wasm'));
+  assert.ok(core, 'clipcore.wasm was requested');
+  assert.equal(core.headers()['content-type'], 'application/wasm');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('dragging the temperature updates every probability to the true softmax', async () => {
+  const { context, page, problems } = await openPage(browser, server.url);
+  await page.evaluate(() => window.clipx.ready);
+  const slider = page.locator('#tau-slider');
+
+  let w = await readWidget(page);
+  assert.equal(w.sliderValue, -2, 'starts at the model\'s own tau = 0.01');
+  assert.match(w.gap, /a similarity gap of 0\.05 is a factor of e\^5\.00 ≈ 148 in probability/);
+  assert.deepEqual(w.percents, softmax(w.scores, 0.01).map(formatPercent));
+
+  // Keyboard, as a reader without a mouse would: each arrow press is one input event.
+  await slider.focus();
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+  for (const value of [-3, -2.5, -1.3, -0.5, 0]) {
+    await slider.fill(String(value));
+    await settle(page);
+    w = await readWidget(page);
+    const tau = 10 ** w.sliderValue;
+    assert.deepEqual(w.percents, softmax(w.scores, tau).map(formatPercent), `tau ${tau}`);
+  }
+  w = await readWidget(page);
+  assert.match(w.gap, /At τ = 1\.00, a similarity gap of 0\.05 is a factor of e\^0\.0500 ≈ 1\.05/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('editing a score re-ranks the labels and flags an invalid entry without losing it', async () => {
+  const { context, page, problems } = await openPage(browser, server.url);
+  await page.evaluate(() => window.clipx.ready);
+  const scoreInputs = page.locator('#softmax-widget .score-input');
+  await scoreInputs.nth(0).fill('0.40');  // the "page of text" row now beats the cat
+  await settle(page);
+  let w = await readWidget(page);
+  assert.deepEqual(w.percents, softmax(w.scores, 0.01).map(formatPercent));
+  assert.equal(await page.locator('#softmax-widget tbody tr.top .label-input').inputValue(), 'a page of text about segmentation');
+
+  await scoreInputs.nth(1).fill('7');  // out of range: flagged, the last valid value is kept
+  await page.locator('#softmax-widget [role=alert]').waitFor();
+  assert.match(await page.locator('#softmax-widget [role=alert]').textContent(), /between −1 and 1/);
+  assert.equal(await scoreInputs.nth(1).getAttribute('aria-invalid'), 'true');
+  assert.equal(await scoreInputs.nth(1).inputValue(), '7', 'what the reader typed stays in the box');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,110 @@
+// Vite serves and builds the page. Three folders live outside web/ yet must be served from
+// the same origin (the page never needs a CDN): the WASM core built by CMake, ONNX Runtime
+// Web's own runtime files, and the model packages. `sameOriginAssets` maps them to URL
+// prefixes in dev and preview, and copies them into dist/ on build.
+import { defineConfig } from 'vite';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const webDir = path.dirname(fileURLToPath(import.meta.url));
+const repoDir = path.resolve(webDir, '..');
+const wasmDir = process.env.CLIPX_WASM_DIR || path.join(repoDir, 'build', 'wasm', 'web');
+const ortDir = path.join(webDir, 'node_modules', 'onnxruntime-web', 'dist');
+
+// Only the WASM flavour of ORT we load: its JS API and the SIMD+threads runtime.
+const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
+
+const mounts = [
+  { prefix: '/wasm/', dir: wasmDir, files: ['clipcore.mjs', 'clipcore.wasm'] },
+  { prefix: '/ort/', dir: ortDir, files: ORT_FILES },
+  { prefix: '/models/', dir: path.join(repoDir, 'models'), files: null /* whole tree */ },
+];
+
+// Cross-origin isolation lets ORT use threads (SharedArrayBuffer).
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const MIME = {
+  '.wasm': 'application/wasm', '.mjs': 'text/javascript', '.js': 'text/javascript',
+  '.json': 'application/json', '.onnx': 'application/octet-stream', '.png': 'image/png',
+  '.jpg': 'image/jpeg', '.md': 'text/markdown; charset=utf-8',
+};
+
+function resolveMounted(urlPath) {
+  for (const m of mounts) {
+    if (!urlPath.startsWith(m.prefix)) continue;
+    const rel = decodeURIComponent(urlPath.slice(m.prefix.length));
+    if (m.files && !m.files.includes(rel)) return null;
+    const full = path.resolve(m.dir, rel);
+    if (!full.startsWith(path.resolve(m.dir) + path.sep)) return null;  // no ../ escapes
+    return fs.existsSync(full) && fs.statSync(full).isFile() ? full : null;
+  }
+  return null;
+}
+
+function serveMounted(req, res, next) {
+  const urlPath = (req.url || '').split('?')[0];
+  const file = resolveMounted(urlPath);
+  if (!file) return next();
+  const stat = fs.statSync(file);
+  res.setHeader('Content-Type', MIME[path.extname(file)] || 'application/octet-stream');
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Cache-Control', 'no-cache');
+  for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+  // Range support lets an interrupted model download resume where it stopped.
+  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || '');
+  if (range) {
+    const start = Number(range[1]);
+    const end = range[2] ? Math.min(Number(range[2]), stat.size - 1) : stat.size - 1;
+    if (start >= stat.size || start > end) {
+      res.statusCode = 416;
+      res.setHeader('Content-Range', `bytes */${stat.size}`);
+      return res.end();
+    }
+    res.statusCode = 206;
+    res.setHeader('Content-Range', `bytes ${start}-${end}/${stat.size}`);
+    res.setHeader('Content-Length', String(end - start + 1));
+    return fs.createReadStream(file, { start, end }).pipe(res);
+  }
+  res.setHeader('Content-Length', String(stat.size));
+  if (req.method === 'HEAD') return res.end();
+  fs.createReadStream(file).pipe(res);
+}
+
+function copyTree(src, dst, files) {
+  fs.mkdirSync(dst, { recursive: true });
+  for (const name of files || fs.readdirSync(src)) {
+    const from = path.join(src, name);
+    const to = path.join(dst, name);
+    if (!fs.existsSync(from)) throw new Error(`missing ${from}: build the WASM core first (scripts/build.sh)`);
+    if (fs.statSync(from).isDirectory()) copyTree(from, to, null);
+    else fs.copyFileSync(from, to);
+  }
+}
+
+function sameOriginAssets() {
+  let outDir;
+  return {
+    name: 'clipx-same-origin-assets',
+    configResolved(config) { outDir = path.resolve(config.root, config.build.outDir); },
+    configureServer(server) { server.middlewares.use(serveMounted); },
+    configurePreviewServer(server) { server.middlewares.use(serveMounted); },
+    closeBundle() {
+      for (const m of mounts) copyTree(m.dir, path.join(outDir, m.prefix), m.files);
+    },
+  };
+}
+
+export default defineConfig({
+  root: webDir,
+  base: './',
+  plugins: [sameOriginAssets()],
+  worker: { format: 'es' },
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
+  server: { host: '127.0.0.1', port: Number(process.env.PORT || 8080), strictPort: true, headers: isolationHeaders },
+  preview: { host: '127.0.0.1', port: Number(process.env.PORT || 8080), strictPort: true, headers: isolationHeaders },
+});
