@@ -565,7 +565,7 @@ DecodedImage stb_decode(const std::uint8_t* d, std::size_t n, ImageInfo info, in
   // Generous for any legitimate file (16-bit RGBA PNG, progressive CMYK JPEG), finite for
   // a bomb: see image_decode.h.
   detail::StbMemoryBudget budget(static_cast<std::size_t>(
-      std::min<std::uint64_t>(pixels * 24 + std::uint64_t(n) * 2 + (64u << 20), SIZE_MAX / 2)));
+      std::min<std::uint64_t>(pixels * 24 + std::uint64_t(n) * 2 + (8u << 20), SIZE_MAX / 2)));
   int w = 0, h = 0, comp = 0;
   void* raw = grey16 ? static_cast<void*>(stbi_load_16_from_memory(d, static_cast<int>(n), &w, &h, &comp, 1))
                      : static_cast<void*>(stbi_load_from_memory(d, static_cast<int>(n), &w, &h, &comp, channels));
