@@ -1,6 +1,23 @@
-// Page entry: starts the inference worker, then wires each section to it.
+// Page entry: starts the inference worker, loads the model, and keeps every section in step
+// with the reader's photo, labels, template and temperature. All numbers come from the
+// worker; this file only decides what to ask for and where to draw it.
 import { WorkerClient } from './worker-client.js';
+import { h } from './dom.js';
 import { SoftmaxSection } from './sections/softmax-section.js';
+import { ModelStatus } from './sections/model-status.js';
+import { PhotoPicker } from './sections/photo-picker.js';
+import { CropView } from './sections/crop-view.js';
+import { LabelEditor } from './sections/label-editor.js';
+import { TokenView } from './sections/token-view.js';
+import { PairView } from './sections/pair-view.js';
+import { SimilarityBars } from './sections/similarity-bars.js';
+import { Predictions } from './sections/predictions.js';
+import { TemplatePicker } from './sections/template-picker.js';
+import { HeatGrid } from './widgets/heat-grid.js';
+import { analyzeLabels } from './app/labels.js';
+import { promptsFor, TEMPLATES, templateById, applyTemplate } from './app/templates.js';
+import { loadState, saveState, defaultState } from './app/persisted-state.js';
+
 
 // OpenAI's "Interacting with CLIP" notebook: cosine similarity between the scikit-image cat
 // photo (chelsea.png) and "This is " + each description.
@@ -15,7 +32,268 @@ export const PUBLISHED_CAT_SCORES = [
   { label: 'a red motorcycle standing in a garage', score: 0.15 },
 ];
 
-const statusEl = document.getElementById('engine-status');
+const DEFAULT_MODEL = 'tiny';
+const $ = (id) => document.getElementById(id);
+const statusEl = $('engine-status');
+const modelId = new URLSearchParams(location.search).get('model')?.match(/^[a-z0-9._-]{1,64}$/)?.[0] ?? DEFAULT_MODEL;
+
+class App {
+  constructor(client, info) {
+    this.client = client;
+    this.info = info;
+    this.model = null;          // the ready result of loadModel
+    this.manifest = null;
+    this.gallery = [];
+    this.photo = null;          // {id, name, hash, vector, crop, ...}
+    this.live = null;           // the last classify result, with the labels it was for
+    this.softmaxSource = 'published';
+    this.pendingRefresh = null;
+    this.refreshSeq = 0;
+    this.state = loadState(defaultState());
+
+    this.status = new ModelStatus({ onCancel: () => this.client.request('cancelLoad'), onRetry: () => this.loadModel() });
+    this.picker = new PhotoPicker({ onPhoto: (p) => this.setPhoto(p) });
+    this.crop = new CropView();
+    this.imageGrid = new HeatGrid({ label: 'image embedding' });
+    this.imageNote = h('p', { class: 'muted', 'data-testid': 'image-note' });
+    this.labels = new LabelEditor({ onChange: () => this.labelsChanged() });
+    this.tokens = new TokenView();
+    this.templates = new TemplatePicker({ onChange: () => this.templateChanged(), onCompare: () => this.compareTemplates() });
+    this.pair = new PairView();
+    this.bars = new SimilarityBars();
+    this.predictions = new Predictions();
+    this.softmax = new SoftmaxSection({ client, root: $('softmax-widget'), onChange: () => this.tauChanged() });
+    this.softmax.root.addEventListener('softmax-painted', (e) => this.softmaxPainted(e.detail));
+
+    $('photo-widget').append(this.status.el, this.picker.el);
+    $('crop-widget').append(this.crop.el);
+    $('image-embedding-widget').append(this.imageGrid.el, this.imageNote);
+    $('labels-widget').append(this.labels.el);
+    $('tokens-widget').append(this.tokens.el);
+    $('templates-widget').append(this.templates.el);
+    $('pair-widget').append(this.pair.el);
+    $('bars-widget').append(this.bars.el);
+    $('predictions-widget').append(this.predictions.el);
+    this.#softmaxSourceSwitch();
+    this.templates.set(this.state);
+  }
+
+  #softmaxSourceSwitch() {
+    const make = (value, text) => h('label', { class: 'radio' },
+      h('input', { type: 'radio', name: 'softmax-source', value, checked: value === this.softmaxSource,
+        onChange: () => { this.softmaxSource = value; this.paintSoftmaxSource(); } }), ' ', text);
+    this.sourceSwitch = h('fieldset', { class: 'source-switch' }, h('legend', { text: 'Scores' }),
+      make('live', 'your photo and labels'), make('published', 'OpenAI\'s published cat-photo figures (editable)'));
+    $('softmax-widget').before(this.sourceSwitch);
+  }
+
+  async start() {
+    await this.softmax.setRows(PUBLISHED_CAT_SCORES);
+    await this.softmax.setTau(this.state.tau ?? 0.01);
+    await this.showPrecomputedExample();
+    await this.loadModel();
+  }
+
+  // ---- the model -------------------------------------------------------------------------
+  async loadModel() {
+    this.status.loading(modelId === DEFAULT_MODEL ? 'the tiny model' : `model “${modelId}”`);
+    const off = this.client.on('progress', (p) => this.status.progress(p));
+    try {
+      this.model = await this.client.request('loadModel', { id: modelId });
+    } catch (err) {
+      this.status.failed(err.message, { cancelled: err.kind === 'cancelled' });
+      return;
+    } finally {
+      off();
+    }
+    this.manifest = this.model.manifest;
+    this.status.ready(this.model);
+    if (this.state.tau === null || this.state.tau === undefined) await this.softmax.setTau(1 / this.manifest.logit_scale);
+    await this.loadGallery();
+    if (!this.state.labels.length) this.state.labels = [...(this.manifest.default_labels ?? ['red circle', 'blue square', 'green triangle'])];
+    this.labels.setLabels(this.state.labels);
+    const first = this.gallery.find((g) => g.id === this.state.photo) ?? this.gallery[0];
+    if (first) await this.setPhoto({ kind: 'sample', id: first.id, name: first.caption, url: first.src });
+  }
+
+  async loadGallery() {
+    const base = new URL(`models/${this.manifest.id}/`, document.baseURI);
+    let items = [];
+    try {
+      const res = await fetch(new URL('samples/index.json', base));
+      if (res.ok) items = await res.json();
+    } catch { /* no samples: upload still works */ }
+    this.gallery = (Array.isArray(items) ? items : []).filter((it) => typeof it?.file === 'string').map((it) => ({
+      id: it.file.replace(/\.[a-z]+$/i, ''),
+      src: new URL(`samples/${encodeURIComponent(it.file)}`, base).href,
+      alt: it.caption ?? it.file,
+      caption: it.caption ?? it.file,
+      labels: it.labels,
+    }));
+    this.picker.setGallery(this.gallery, this.state.photo);
+  }
+
+  // ---- the precomputed example -------------------------------------------------------------
+  async showPrecomputedExample() {
+    let ex;
+    try {
+      const res = await fetch(new URL(`models/${modelId}/example.json`, document.baseURI));
+      if (!res.ok) return;
+      ex = await res.json();
+    } catch { return; }
+    if (!Array.isArray(ex?.labels) || !Array.isArray(ex.scores) || !Array.isArray(ex.image_vector)) return;
+    this.example = ex;
+    this.imageGrid.set(ex.image_vector, { summary: 'precomputed' });
+    this.imageNote.textContent = 'Precomputed example, shown while the model loads.';
+    this.bars.set(ex.labels, ex.scores);
+    const soft = await this.client.request('softmax', { scores: ex.scores, tau: 1 / ex.logit_scale });
+    this.predictions.set(ex.labels, soft.probs, { source: `Precomputed example (${ex.photo_caption ?? 'sample photo'}); live numbers replace it once the model is ready.` });
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+  async setPhoto(p) {
+    if (!this.model) return;
+    this.picker.clearError();
+    let bytes = p.bytes;
+    if (!bytes) {
+      try {
+        const res = await fetch(p.url);
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        bytes = new Uint8Array(await res.arrayBuffer());
+      } catch (err) {
+        this.picker.showError(`The sample photo could not be loaded (${err.message}). The previous photo stays.`);
+        return;
+      }
+    }
+    let encoded;
+    const t0 = performance.now();
+    try {
+      encoded = await this.client.request('encodeImage', { bytes: bytes.buffer }, []);
+    } catch (err) {
+      this.picker.showError(`“${p.name}” could not be used: ${err.message}. The previous photo stays.`);
+      return;
+    }
+    this.photo = { ...encoded, id: p.id, name: p.name, kind: p.kind, loadMs: performance.now() - t0 };
+    if (p.kind === 'sample') {
+      this.state.photo = p.id;
+      saveState(this.state);
+    }
+    this.picker.markSelected(p.kind === 'sample' ? p.id : null);
+    this.picker.showCurrent(`Current photo: ${p.name} (${encoded.width}×${encoded.height}${encoded.cached ? ', embedding from cache' : ''})`);
+    this.crop.set({ crop: encoded.crop, size: this.manifest.image.size, width: encoded.width, height: encoded.height,
+      patch: this.manifest.vision.patch_size ?? 32, decoder: encoded.decoder, downscaled: encoded.downscaled });
+    this.imageGrid.set(encoded.vector, { summary: `norm before normalising ${encoded.norm.toFixed(3)}` });
+    this.imageNote.textContent = `The image encoder's output had length ${encoded.norm.toFixed(3)}; divided by it, ` +
+      `the vector above has length 1. ${encoded.cached ? 'Taken from the cache: this photo was encoded before.' : `Preprocessing ${encoded.ms.preprocess.toFixed(0)} ms, vision encoder ${encoded.ms.encode.toFixed(0)} ms.`}`;
+    await this.refresh();
+  }
+
+  labelsChanged() {
+    this.state.labels = this.labels.texts;
+    saveState(this.state);
+    // Typing produces many events; wait for a short pause, then encode what changed.
+    clearTimeout(this.pendingRefresh);
+    this.pendingRefresh = setTimeout(() => this.refresh(), 120);
+  }
+
+  templateChanged() {
+    Object.assign(this.state, this.templates.value);
+    saveState(this.state);
+    this.refresh();
+  }
+
+  tauChanged() {
+    this.state.tau = this.softmax.tau;
+    saveState(this.state);
+  }
+
+  // ---- the zero-shot decision -------------------------------------------------------------
+  async refresh() {
+    if (!this.model || !this.photo) return;
+    const seq = ++this.refreshSeq;
+    const analysis = analyzeLabels(this.labels.rowData);
+    const opts = { template: this.state.template, ensemble: this.state.ensemble };
+    const labels = analysis.active.map((a) => ({ ...a, prompts: promptsFor(a.label, opts) }));
+    let result = null;
+    if (labels.length) {
+      try {
+        result = await this.client.request('classify', {
+          imageHash: this.photo.hash, labels: labels.map((l) => ({ prompts: l.prompts })), tau: this.softmax.tau,
+        });
+      } catch (err) {
+        this.labels.setNote(`Could not score the labels: ${err.message}`);
+        return;
+      }
+    }
+    if (seq !== this.refreshSeq) return;  // a newer edit is already being scored
+    this.live = { labels, analysis, result };
+    this.paintLive();
+  }
+
+  paintLive() {
+    const { labels, analysis, result } = this.live;
+    const ctx = this.manifest.tokenizer.context_length;
+    const n = labels.length;
+    const skipped = analysis.empty.size + analysis.duplicateOf.size;
+    this.labels.setNote(n === 0 ? 'Type at least one label to see a prediction.'
+      : `${n} label${n === 1 ? '' : 's'} scored` + (skipped ? `; ${skipped} row${skipped === 1 ? '' : 's'} skipped (empty or repeated)` : '') +
+        (result?.encoded.prompts ? `; the text encoder just encoded ${result.encoded.prompts} new prompt${result.encoded.prompts === 1 ? '' : 's'}, the rest came from the cache.` : '; every prompt came from the cache.'));
+    if (!result) {
+      this.labels.paint({ byRow: new Map(), duplicateOf: analysis.duplicateOf, empty: analysis.empty });
+      return;
+    }
+    const names = labels.map((l) => l.label);
+    const probs = result.softmax.probs;
+    const byRow = new Map(labels.map((l, i) => [l.rowId, {
+      cos: result.scores[i], prob: probs[i], truncated: result.labels[i].prompts.some((p) => p.truncated), contextLength: ctx,
+    }]));
+    this.labels.paint({ byRow, duplicateOf: analysis.duplicateOf, empty: analysis.empty });
+    this.tokens.set(labels.map((l, i) => ({ label: l.label, ...result.labels[i].prompts[0], vector: result.labels[i].vector })),
+      { contextLength: ctx, startId: this.model.tokenizer?.startId, endId: this.model.tokenizer?.endId });
+    this.pair.set({ label: labels[0].prompts[0], imageVector: this.photo.vector, labelVector: result.labels[0].vector,
+      products: result.firstProducts.products, sum: result.firstProducts.sum });
+    this.bars.set(names, Array.from(result.scores));
+    this.predictions.set(names, probs, { source: `Live: ${this.photo.name}, ${this.state.ensemble ? 'all templates averaged' : `template “${templateById(this.state.template).text}”`}.` });
+    if (this.softmaxSource === 'published' && !this.softmaxChosen) this.softmaxSource = 'live';
+    this.softmaxChosen = true;
+    for (const input of this.sourceSwitch.querySelectorAll('input')) input.checked = input.value === this.softmaxSource;
+    this.paintSoftmaxSource();
+  }
+
+  paintSoftmaxSource() {
+    if (this.softmaxSource === 'live' && this.live?.result) {
+      this.softmax.setRows(this.live.labels.map((l, i) => ({ label: l.label, score: this.live.result.scores[i] })), { editable: false });
+    } else if (this.softmaxSource === 'published') {
+      this.softmax.setRows(PUBLISHED_CAT_SCORES);
+    }
+  }
+
+  // The slider re-ran only the softmax; carry its probabilities to the other live views.
+  softmaxPainted(r) {
+    if (this.softmaxSource !== 'live' || !this.live?.result) return;
+    const { labels } = this.live;
+    if (r.probs.length !== labels.length) return;
+    this.labels.paintProbs(new Map(labels.map((l, i) => [l.rowId, { prob: r.probs[i] }])));
+    this.predictions.set(labels.map((l) => l.label), r.probs, { source: this.predictions.source.textContent });
+  }
+
+  async compareTemplates() {
+    if (!this.live?.labels.length) return;
+    const labels = this.live.labels;
+    const columns = [];
+    for (const t of TEMPLATES) {
+      const r = await this.client.request('classify', {
+        imageHash: this.photo.hash, labels: labels.map((l) => ({ prompts: [applyTemplate(t, l.label)] })), tau: this.softmax.tau,
+      });
+      columns.push({ name: t.text.replace('{}', '…'), probs: Array.from(r.softmax.probs) });
+    }
+    const ens = await this.client.request('classify', {
+      imageHash: this.photo.hash, labels: labels.map((l) => ({ prompts: promptsFor(l.label, { ensemble: true }) })), tau: this.softmax.tau,
+    });
+    columns.push({ name: 'ensemble (all)', probs: Array.from(ens.softmax.probs) });
+    this.templates.showComparison(labels.map((l) => l.label), columns);
+  }
+}
 
 function describeEngine(info) {
   const parts = [`WebAssembly core ${info.simd ? 'with SIMD' : 'without SIMD'}`];
@@ -32,17 +310,15 @@ async function start() {
   const info = await client.request('init', { baseUrl: document.baseURI });
   statusEl.textContent = describeEngine(info);
   statusEl.dataset.engine = info.engine;
-
-  const softmax = new SoftmaxSection({ client, root: document.getElementById('softmax-widget') });
-  await softmax.setRows(PUBLISHED_CAT_SCORES);
-  await softmax.setTau(0.01);
-  return { client, info, softmax };
+  const app = new App(client, info);
+  await app.start();
+  return { client, info, softmax: app.softmax, app };
 }
 
 // Exposed for the end-to-end tests and benchmarks, which drive the page like a reader and
 // then read what the page says it did.
 window.clipx = { ready: start().catch((err) => {
-  statusEl.textContent = `The WebAssembly core failed to load: ${err.message}`;
+  statusEl.textContent = `The page could not start: ${err.message}`;
   statusEl.classList.add('error');
   throw err;
 }) };

@@ -6,8 +6,18 @@ export class WorkerClient {
     this.nextId = 1;
     this.pending = new Map();
     this.latestByKind = new Map();
-    worker.onmessage = (event) => this.#settle(event.data);
+    this.listeners = new Map();   // unsolicited events from the worker (download progress)
+    worker.onmessage = (event) => {
+      if (event.data.event) this.listeners.get(event.data.event)?.forEach((fn) => fn(event.data.payload));
+      else this.#settle(event.data);
+    };
     worker.onerror = (event) => this.#failAll(event.message || 'the inference worker crashed');
+  }
+
+  on(event, fn) {
+    if (!this.listeners.has(event)) this.listeners.set(event, new Set());
+    this.listeners.get(event).add(fn);
+    return () => this.listeners.get(event).delete(fn);
   }
 
   request(type, payload, transfer = []) {
@@ -26,12 +36,12 @@ export class WorkerClient {
     return this.latestByKind.get(kind) === ticket ? result : null;
   }
 
-  #settle({ id, ok, result, error }) {
+  #settle({ id, ok, result, error, kind }) {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
     if (ok) p.resolve(result);
-    else p.reject(new Error(error));
+    else p.reject(Object.assign(new Error(error), { kind }));
   }
 
   #failAll(message) {

@@ -20,6 +20,7 @@ export class SoftmaxSection {
     this.rows = [];           // [{label, score}]
     this.rowEls = [];
     this.tau = 0.01;
+    this.editable = true;
     this.lastTiming = null;
     this.#build();
   }
@@ -59,13 +60,17 @@ export class SoftmaxSection {
         this.tauReadout),
       this.gapSentence,
       h('div', { class: 'table-scroll' }, table),
-      h('button', { type: 'button', class: 'secondary', text: 'Add a row', onClick: () => this.addRow() }),
+      this.addButton = h('button', { type: 'button', class: 'secondary', text: 'Add a row', onClick: () => this.addRow() }),
       this.error,
       this.summary,
       this.timing);
   }
 
-  setRows(rows) {
+  /** editable: the reader may change labels and scores (the published-figures demo); live
+   *  rows come from the model and are read-only here. */
+  setRows(rows, { editable = true } = {}) {
+    this.editable = editable;
+    this.addButton.hidden = !editable;
     this.rows = rows.map((r) => ({ label: r.label, score: r.score }));
     clear(this.tbody);
     this.rowEls = this.rows.map((row, i) => this.#makeRow(row, i));
@@ -93,6 +98,7 @@ export class SoftmaxSection {
   }
 
   #makeRow(row) {
+    if (!this.editable) return this.#makeReadOnlyRow(row);
     const label = h('input', {
       type: 'text', value: row.label, 'aria-label': 'label text', class: 'label-input', maxLength: 200,
       onInput: () => { row.label = label.value; this.onChange(); },
@@ -121,6 +127,18 @@ export class SoftmaxSection {
       h('td', {}, label), h('td', { class: 'num' }, score), logit, exp,
       h('td', { class: 'prob-cell' }, h('span', { class: 'bar-track' }, bar), pct),
       h('td', {}, remove));
+    return { tr, logit, exp, bar, pct };
+  }
+
+  #makeReadOnlyRow(row) {
+    const logit = h('td', { class: 'num mono' });
+    const exp = h('td', { class: 'num mono' });
+    const bar = h('span', { class: 'bar' });
+    const pct = h('span', { class: 'pct mono' });
+    const tr = h('tr', {},
+      h('td', { class: 'label-cell', text: row.label, title: row.label }),
+      h('td', { class: 'num mono score-cell', text: formatSigned(row.score, 4) }), logit, exp,
+      h('td', { class: 'prob-cell' }, h('span', { class: 'bar-track' }, bar), pct), h('td'));
     return { tr, logit, exp, bar, pct };
   }
 

@@ -1,0 +1,120 @@
+// Downloads and the cache, with a scripted fetch and an in-memory cache: progress, size and
+// SHA-256 checks, cancel, resume with HTTP Range, restart when Range is ignored, a full cache.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { downloadFile, loadPackageFiles, sha256Hex, DownloadError } from '../../web/src/model/model-store.js';
+
+const bytesOf = (n, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+const hex = (b) => crypto.createHash('sha256').update(b).digest('hex');
+
+/** A fetch that serves `files` (url → bytes), honours Range, and can break mid-stream. */
+function fakeFetch(files, { breakAfter = null, ignoreRange = false, log = [] } = {}) {
+  return async (url, { headers = {}, signal } = {}) => {
+    log.push({ url, range: headers.Range ?? null });
+    const data = files[url];
+    if (!data) return new Response('missing', { status: 404, statusText: 'Not Found' });
+    let start = 0;
+    const m = /bytes=(\d+)-/.exec(headers.Range ?? '');
+    if (m && !ignoreRange) start = Number(m[1]);
+    const body = data.subarray(start);
+    let sent = 0;
+    const stream = new ReadableStream({
+      pull(controller) {
+        if (signal?.aborted) { controller.error(new DOMException('aborted', 'AbortError')); return; }
+        if (breakAfter !== null && sent >= breakAfter) { controller.error(new TypeError('connection reset')); breakAfter = null; return; }
+        const chunk = body.subarray(sent, sent + 1000);
+        if (!chunk.length) { controller.close(); return; }
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    return new Response(stream, { status: start ? 206 : 200 });
+  };
+}
+
+class MemoryCache {
+  constructor({ full = false } = {}) { this.map = new Map(); this.full = full; this.unavailable = null; }
+  async open() { return this; }
+  async get(k) { return this.map.get(k) ?? null; }
+  async put(k, v) { if (this.full) return 'the browser\'s storage quota is full'; this.map.set(k, v); return null; }
+  async delete(k) { this.map.delete(k); }
+  async removeStale(id, keep) { for (const k of [...this.map.keys()]) if (k.startsWith(`${id}/`) && !keep.includes(k)) this.map.delete(k); }
+}
+
+test('sha256Hex agrees with Node\'s crypto', async () => {
+  const b = bytesOf(5000);
+  assert.equal(await sha256Hex(b), hex(b));
+});
+
+test('a download reports progress and returns exactly the bytes', async () => {
+  const data = bytesOf(4500);
+  const seen = [];
+  const out = await downloadFile('u', { expectedBytes: 4500, fetchImpl: fakeFetch({ u: data }), onProgress: (p) => seen.push(p.loaded) });
+  assert.deepEqual(out, data);
+  assert.deepEqual(seen, [1000, 2000, 3000, 4000, 4500]);
+});
+
+test('a broken download resumes with Range from where it stopped', async () => {
+  const data = bytesOf(5000);
+  const log = [];
+  const fetchImpl = fakeFetch({ u: data }, { breakAfter: 2000, log });
+  const partial = { chunks: [], loaded: 0 };
+  await assert.rejects(downloadFile('u', { expectedBytes: 5000, fetchImpl, partial }),
+    (e) => e instanceof DownloadError && e.kind === 'network' && /broke off after 2000 of 5000 bytes/.test(e.message));
+  assert.equal(partial.loaded, 2000);
+  const out = await downloadFile('u', { expectedBytes: 5000, fetchImpl, partial });
+  assert.deepEqual(out, data);
+  assert.equal(log[1].range, 'bytes=2000-');
+});
+
+test('a server that ignores Range makes the retry start over cleanly', async () => {
+  const data = bytesOf(3000);
+  const partial = { chunks: [bytesOf(1000, 9)], loaded: 1000 };
+  const out = await downloadFile('u', { expectedBytes: 3000, fetchImpl: fakeFetch({ u: data }, { ignoreRange: true }), partial });
+  assert.deepEqual(out, data);
+});
+
+test('wrong size, HTTP errors and cancel each end with their own kind', async () => {
+  await assert.rejects(downloadFile('u', { expectedBytes: 10, fetchImpl: fakeFetch({ u: bytesOf(3000) }) }), (e) => e.kind === 'size' && /larger than the manifest's 10 bytes/.test(e.message));
+  await assert.rejects(downloadFile('u', { expectedBytes: 9000, fetchImpl: fakeFetch({ u: bytesOf(3000) }) }), (e) => e.kind === 'size' && /3000 bytes but the manifest says 9000/.test(e.message));
+  await assert.rejects(downloadFile('nope', { expectedBytes: 10, fetchImpl: fakeFetch({}) }), (e) => e.kind === 'http' && /HTTP 404 Not Found/.test(e.message));
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(downloadFile('u', { expectedBytes: 3000, signal: ac.signal, fetchImpl: async () => { throw new DOMException('aborted', 'AbortError'); } }), (e) => e.kind === 'cancelled');
+});
+
+test('a package loads from the network once, then from the cache; SHA-256 mismatches are refused', async () => {
+  const tok = bytesOf(1200, 1), text = bytesOf(2500, 2), vision = bytesOf(3100, 3);
+  const files = [
+    { role: 'tokenizer', name: 'tokenizer.json', bytes: tok.length, sha256: hex(tok) },
+    { role: 'text', name: 'text.onnx', bytes: text.length, sha256: hex(text) },
+    { role: 'vision', name: 'vision.onnx', bytes: vision.length, sha256: hex(vision) },
+  ];
+  const log = [];
+  const fetchImpl = fakeFetch({ 'm/tokenizer.json': tok, 'm/text.onnx': text, 'm/vision.onnx': vision }, { log });
+  const cache = new MemoryCache();
+  cache.map.set('demo/old-vision.onnx', { stale: true });
+  const urlFor = (f) => `m/${f.name}`;
+  const first = await loadPackageFiles({ modelId: 'demo', files, urlFor, cache, fetchImpl, partials: new Map() });
+  assert.deepEqual(first.sources, { tokenizer: 'network', text: 'network', vision: 'network' });
+  assert.deepEqual(first.bytes.vision, vision);
+  assert.equal(first.cacheNote, null);
+  assert.ok(!cache.map.has('demo/old-vision.onnx'), 'stale entries of the same model are removed');
+  const requestsBefore = log.length;
+  const second = await loadPackageFiles({ modelId: 'demo', files, urlFor, cache, fetchImpl, partials: new Map() });
+  assert.deepEqual(second.sources, { tokenizer: 'cache', text: 'cache', vision: 'cache' });
+  assert.equal(log.length, requestsBefore, 'a cached load makes no request');
+
+  const wrong = files.map((f) => (f.role === 'text' ? { ...f, sha256: 'f'.repeat(64) } : f));
+  await assert.rejects(loadPackageFiles({ modelId: 'other', files: wrong, urlFor, cache: new MemoryCache(), fetchImpl, partials: new Map() }),
+    (e) => e.kind === 'sha256' && /text\.onnx: SHA-256 is .* the manifest expects ffffffffffff/.test(e.message));
+});
+
+test('a full cache still loads the model, and says it is uncached', async () => {
+  const tok = bytesOf(100, 4);
+  const files = [{ role: 'tokenizer', name: 't.json', bytes: 100, sha256: hex(tok) }];
+  const r = await loadPackageFiles({ modelId: 'x', files, urlFor: () => 'u', cache: new MemoryCache({ full: true }), fetchImpl: fakeFetch({ u: tok }), partials: new Map() });
+  assert.deepEqual(r.bytes.tokenizer, tok);
+  assert.match(r.cacheNote, /working without a cache: the browser's storage quota is full/);
+});

@@ -1,0 +1,53 @@
+// Small pure pieces of the page: label analysis, templates, persisted state, image sniffing.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeLabels, normalizeLabel } from '../../web/src/app/labels.js';
+import { promptsFor, TEMPLATES } from '../../web/src/app/templates.js';
+import { sanitizeState, loadState, saveState, defaultState } from '../../web/src/app/persisted-state.js';
+import { sniffFormat, jpegOrientation, headerSize } from '../../web/src/worker/image-input.js';
+
+test('empty rows are skipped and repeats flagged against their first occurrence', () => {
+  const rows = [{ id: 1, text: 'red circle' }, { id: 2, text: '   ' }, { id: 3, text: 'Red  Circle ' }, { id: 4, text: 'blue square' }];
+  const a = analyzeLabels(rows);
+  assert.deepEqual(a.active.map((x) => x.label), ['red circle', 'blue square']);
+  assert.ok(a.empty.has(2));
+  assert.equal(a.duplicateOf.get(3), 1);
+  assert.equal(normalizeLabel('  a \n b\t'), 'a b');
+});
+
+test('templates wrap labels, and the ensemble uses every template', () => {
+  assert.deepEqual(promptsFor('cat', { template: 'photo', ensemble: false }), ['a photo of a cat']);
+  assert.deepEqual(promptsFor('cat', { template: 'bare', ensemble: false }), ['cat']);
+  assert.equal(promptsFor('cat', { template: 'photo', ensemble: true }).length, TEMPLATES.length);
+  assert.deepEqual(promptsFor('cat', { template: 'no-such', ensemble: false }), ['a photo of a cat']);
+});
+
+test('persisted state survives a round trip and rejects hostile values', () => {
+  const store = new Map();
+  const storage = { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v) };
+  saveState({ labels: ['a', 'b'], template: 'this-is', ensemble: true, tau: 0.05, photo: '000_red_circle' }, storage);
+  assert.deepEqual(loadState(defaultState(), storage), { labels: ['a', 'b'], template: 'this-is', ensemble: true, tau: 0.05, photo: '000_red_circle' });
+  const bad = sanitizeState({ labels: 'x', template: '<img>', ensemble: 'yes', tau: -3, photo: '../../x' }, defaultState());
+  assert.deepEqual(bad, defaultState());
+  store.set('clipx-state-v1', '{not json');
+  assert.deepEqual(loadState(defaultState(), storage), defaultState());
+});
+
+test('file formats are recognised by their first bytes', () => {
+  assert.equal(sniffFormat(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10])), 'png');
+  assert.equal(sniffFormat(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0])), 'jpeg');
+  assert.equal(sniffFormat(new TextEncoder().encode('GIF89a')), 'gif');
+  assert.equal(sniffFormat(new TextEncoder().encode('<svg xmlns=')), 'other');
+  assert.equal(sniffFormat(Uint8Array.from([0, 0, 0, 24, ...new TextEncoder().encode('ftypheic')])), 'heic');
+});
+
+test('JPEG size and EXIF orientation are read from the header', () => {
+  // SOI, APP1 Exif (big-endian TIFF, one IFD entry: orientation 6), SOF0 640x480.
+  const exif = [0x45, 0x78, 0x69, 0x66, 0, 0, 0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
+  const app1 = [0xff, 0xe1, 0, exif.length + 2, ...exif];
+  const sof = [0xff, 0xc0, 0, 17, 8, 0x01, 0xe0, 0x02, 0x80, 3, 1, 0x11, 0, 2, 0x11, 1, 3, 0x11, 1];
+  const jpeg = Uint8Array.from([0xff, 0xd8, ...app1, ...sof, 0xff, 0xd9]);
+  assert.equal(jpegOrientation(jpeg), 6);
+  assert.deepEqual(headerSize(jpeg, 'jpeg'), { width: 640, height: 480 });
+  assert.equal(jpegOrientation(Uint8Array.from([0xff, 0xd8, ...sof])), 1);
+});

@@ -1,0 +1,225 @@
+// Downloads model files with progress, cancel and resume, verifies their size and SHA-256,
+// and caches them in IndexedDB. Runs inside the inference worker, so the bytes never cross
+// threads. When IndexedDB is blocked or full the model still loads, uncached, and the
+// returned `cache` note says why.
+
+export class DownloadError extends Error {
+  /** kind: 'network' | 'http' | 'cancelled' | 'size' | 'sha256' */
+  constructor(kind, message) { super(message); this.name = 'DownloadError'; this.kind = kind; }
+}
+
+export async function sha256Hex(bytes) {
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+const DB_NAME = 'clipx-models';
+const DB_VERSION = 1;           // bump when the record layout changes; old stores are dropped
+const STORE = 'files';
+
+function promisify(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** IndexedDB cache of verified model files: key "<model id>/<file name>". */
+export class FileCache {
+  constructor(idb = globalThis.indexedDB) {
+    this.idb = idb;
+    this.db = null;
+    this.unavailable = null;  // a reason string when the cache cannot be used
+  }
+
+  async open() {
+    if (this.db || this.unavailable) return this;
+    if (!this.idb) {
+      this.unavailable = 'this browser offers no IndexedDB here';
+      return this;
+    }
+    try {
+      this.db = await new Promise((resolve, reject) => {
+        const req = this.idb.open(DB_NAME, DB_VERSION);
+        req.onupgradeneeded = () => {
+          const db = req.result;
+          for (const name of Array.from(db.objectStoreNames)) db.deleteObjectStore(name);
+          db.createObjectStore(STORE);
+        };
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+        req.onblocked = () => reject(new Error('another tab holds an older version of the cache open'));
+        setTimeout(() => reject(new Error('IndexedDB did not answer within 5 s')), 5000);
+      });
+    } catch (err) {
+      this.unavailable = `IndexedDB is unavailable (${err?.message || err?.name || 'blocked'})`;
+    }
+    return this;
+  }
+
+  async #tx(mode, fn) {
+    const tx = this.db.transaction(STORE, mode);
+    const result = await fn(tx.objectStore(STORE));
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
+    });
+    return result;
+  }
+
+  async get(key) {
+    if (!this.db) return null;
+    try {
+      return await this.#tx('readonly', (s) => promisify(s.get(key))) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Stores a record; returns null on success or a reason string (e.g. the disk is full). */
+  async put(key, record) {
+    if (!this.db) return this.unavailable;
+    try {
+      await this.#tx('readwrite', (s) => promisify(s.put(record, key)));
+      return null;
+    } catch (err) {
+      const name = err?.name || '';
+      return name === 'QuotaExceededError'
+        ? 'the browser\'s storage quota is full'
+        : `IndexedDB refused to store it (${err?.message || name})`;
+    }
+  }
+
+  async keys() {
+    if (!this.db) return [];
+    try { return await this.#tx('readonly', (s) => promisify(s.getAllKeys())); } catch { return []; }
+  }
+
+  async delete(key) {
+    if (!this.db) return;
+    try { await this.#tx('readwrite', (s) => promisify(s.delete(key))); } catch { /* best effort */ }
+  }
+
+  /** Removes every entry of `modelId` that is not one of `keepKeys` (older versions). */
+  async removeStale(modelId, keepKeys) {
+    for (const key of await this.keys()) {
+      if (String(key).startsWith(`${modelId}/`) && !keepKeys.includes(key)) await this.delete(key);
+    }
+  }
+
+  async clear() {
+    if (!this.db) return;
+    await this.#tx('readwrite', (s) => promisify(s.clear()));
+  }
+}
+
+/**
+ * Fetches `url` as bytes with progress. `partial` ({chunks, loaded}) carries what an
+ * interrupted attempt received: the retry asks for the rest with an HTTP Range header and
+ * starts over cleanly if the server ignores it.
+ */
+export async function downloadFile(url, { expectedBytes, signal, onProgress, partial, fetchImpl = fetch }) {
+  let chunks = partial?.chunks ?? [];
+  let loaded = partial?.loaded ?? 0;
+  const headers = {};
+  if (loaded > 0 && loaded < expectedBytes) headers.Range = `bytes=${loaded}-`;
+  let response;
+  try {
+    response = await fetchImpl(url, { signal, headers, cache: 'no-store' });
+  } catch (err) {
+    if (signal?.aborted) throw new DownloadError('cancelled', 'download cancelled');
+    throw new DownloadError('network', `could not reach ${url} (${err?.message || 'network error'})`);
+  }
+  if (headers.Range && response.status !== 206) {
+    chunks = [];   // the server sent the whole file again: restart cleanly
+    loaded = 0;
+  }
+  if (!response.ok) {
+    throw new DownloadError('http', `${url} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+  }
+  const reader = response.body.getReader();
+  const started = performance.now();
+  const startLoaded = loaded;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      if (loaded > expectedBytes) {
+        throw new DownloadError('size', `${url} is larger than the manifest's ${expectedBytes} bytes: it is not the expected file`);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      onProgress?.({ loaded, total: expectedBytes, bytesPerSec: seconds > 0 ? (loaded - startLoaded) / seconds : 0 });
+    }
+  } catch (err) {
+    if (partial) { partial.chunks = chunks; partial.loaded = loaded; }
+    if (err instanceof DownloadError) throw err;
+    if (signal?.aborted) throw new DownloadError('cancelled', 'download cancelled');
+    throw new DownloadError('network', `the download of ${url} broke off after ${loaded} of ${expectedBytes} bytes (${err?.message || 'network error'})`);
+  }
+  if (partial) { partial.chunks = []; partial.loaded = 0; }
+  if (loaded !== expectedBytes) {
+    throw new DownloadError('size', `${url} has ${loaded} bytes but the manifest says ${expectedBytes}: it is not the expected file`);
+  }
+  const bytes = new Uint8Array(loaded);
+  let offset = 0;
+  for (const c of chunks) { bytes.set(c, offset); offset += c.byteLength; }
+  return bytes;
+}
+
+/**
+ * Makes every file of a package available as verified bytes: from the cache when it holds
+ * the right version, otherwise downloaded (then cached). Returns
+ * {bytes: {role: Uint8Array}, sources: {role: 'cache'|'network'}, cacheNote}.
+ */
+export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, onProgress, partials, fetchImpl }) {
+  await cache.open();
+  let cacheNote = cache.unavailable ? `working without a cache: ${cache.unavailable}` : null;
+  const overallTotal = files.reduce((n, f) => n + f.bytes, 0);
+  let doneBytes = 0;
+  const bytes = {};
+  const sources = {};
+  for (const f of files) {
+    const key = `${modelId}/${f.name}`;
+    const report = (phase, loaded, bytesPerSec = 0) => onProgress?.({
+      phase, role: f.role, file: f.name, loaded, total: f.bytes,
+      overallLoaded: doneBytes + loaded, overallTotal, bytesPerSec,
+    });
+    const cached = await cache.get(key);
+    if (cached && cached.sha256 === f.sha256 && cached.bytes === f.bytes) {
+      const data = new Uint8Array(cached.data);
+      report('verify', f.bytes);
+      if (data.byteLength === f.bytes && await sha256Hex(data) === f.sha256) {
+        bytes[f.role] = data;
+        sources[f.role] = 'cache';
+        doneBytes += f.bytes;
+        report('cached', f.bytes);
+        continue;
+      }
+      await cache.delete(key);  // corrupted entry: fetch it again
+    }
+    const partial = partials?.get(key) ?? { chunks: [], loaded: 0 };
+    partials?.set(key, partial);
+    const data = await downloadFile(urlFor(f), {
+      expectedBytes: f.bytes, signal, partial, fetchImpl,
+      onProgress: (p) => report('download', p.loaded, p.bytesPerSec),
+    });
+    report('verify', f.bytes);
+    const digest = await sha256Hex(data);
+    if (digest !== f.sha256) {
+      partials?.delete(key);
+      throw new DownloadError('sha256', `${f.name}: SHA-256 is ${digest.slice(0, 12)}…, the manifest expects ${f.sha256.slice(0, 12)}…; the file is corrupt or not this model's`);
+    }
+    partials?.delete(key);
+    bytes[f.role] = data;
+    sources[f.role] = 'network';
+    doneBytes += f.bytes;
+    const refused = await cache.put(key, { sha256: f.sha256, bytes: f.bytes, data: data.buffer, storedAt: Date.now() });
+    if (refused && !cacheNote) cacheNote = `working without a cache: ${refused}`;
+    report('stored', f.bytes);
+  }
+  if (!cache.unavailable) await cache.removeStale(modelId, files.map((f) => `${modelId}/${f.name}`));
+  return { bytes, sources, cacheNote };
+}
