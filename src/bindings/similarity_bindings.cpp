@@ -3,6 +3,7 @@
 #include <emscripten/bind.h>
 
 #include "js_interop.h"
+#include "projection.h"
 #include "similarity.h"
 
 namespace {
@@ -103,6 +104,23 @@ val average_embeddings(val rows, int count, int dim) {
   });
 }
 
+val pca_2d(val rows, int count, int dim) {
+  return guarded([&] {
+    if (count <= 0 || dim <= 0) throw clipx::InvalidInput("a 2-D projection needs at least two vectors");
+    const auto v = to_vector<float>(rows);
+    if (v.size() != static_cast<std::size_t>(count) * dim) {
+      throw clipx::InvalidInput("expected " + std::to_string(count) + " x " + std::to_string(dim) +
+                                " values, got " + std::to_string(v.size()));
+    }
+    const auto p = clipx::pca_2d(v.data(), count, dim);
+    val out = clipx_js::ok_result();
+    out.set("xy", to_float64_array(p.xy));
+    out.set("explainedX", p.explained[0]);
+    out.set("explainedY", p.explained[1]);
+    return out;
+  });
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(clipx_similarity) {
@@ -113,4 +131,5 @@ EMSCRIPTEN_BINDINGS(clipx_similarity) {
   emscripten::function("topK", &top_k);
   emscripten::function("probabilityRatio", &probability_ratio);
   emscripten::function("averageEmbeddings", &average_embeddings);
+  emscripten::function("pca2d", &pca_2d);
 }

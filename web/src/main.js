@@ -48,6 +48,7 @@ class App {
     this.live = null;           // the last classify result, with the labels it was for
     this.softmaxSource = 'published';
     this.pendingRefresh = null;
+    this.refreshing = 0;
     this.refreshSeq = 0;
     this.state = loadState(defaultState());
 
@@ -81,7 +82,7 @@ class App {
   #softmaxSourceSwitch() {
     const make = (value, text) => h('label', { class: 'radio' },
       h('input', { type: 'radio', name: 'softmax-source', value, checked: value === this.softmaxSource,
-        onChange: () => { this.softmaxSource = value; this.paintSoftmaxSource(); } }), ' ', text);
+        onChange: () => { this.softmaxSource = value; this.softmaxUserChoice = value; this.paintSoftmaxSource(); } }), ' ', text);
     this.sourceSwitch = h('fieldset', { class: 'source-switch' }, h('legend', { text: 'Scores' }),
       make('live', 'your photo and labels'), make('published', 'OpenAI\'s published cat-photo figures (editable)'));
     $('softmax-widget').before(this.sourceSwitch);
@@ -193,7 +194,12 @@ class App {
     saveState(this.state);
     // Typing produces many events; wait for a short pause, then encode what changed.
     clearTimeout(this.pendingRefresh);
-    this.pendingRefresh = setTimeout(() => this.refresh(), 120);
+    this.pendingRefresh = setTimeout(() => { this.pendingRefresh = null; this.refresh(); }, 120);
+  }
+
+  /** True when no edit is waiting to be scored and no scoring is in flight (for tests). */
+  isIdle() {
+    return !this.pendingRefresh && this.refreshing === 0;
   }
 
   templateChanged() {
@@ -210,6 +216,15 @@ class App {
   // ---- the zero-shot decision -------------------------------------------------------------
   async refresh() {
     if (!this.model || !this.photo) return;
+    this.refreshing++;
+    try {
+      await this.#refresh();
+    } finally {
+      this.refreshing--;
+    }
+  }
+
+  async #refresh() {
     const seq = ++this.refreshSeq;
     const analysis = analyzeLabels(this.labels.rowData);
     const opts = { template: this.state.template, ensemble: this.state.ensemble };
@@ -254,8 +269,7 @@ class App {
       products: result.firstProducts.products, sum: result.firstProducts.sum });
     this.bars.set(names, Array.from(result.scores));
     this.predictions.set(names, probs, { source: `Live: ${this.photo.name}, ${this.state.ensemble ? 'all templates averaged' : `template “${templateById(this.state.template).text}”`}.` });
-    if (this.softmaxSource === 'published' && !this.softmaxChosen) this.softmaxSource = 'live';
-    this.softmaxChosen = true;
+    if (!this.softmaxUserChoice) this.softmaxSource = 'live';
     for (const input of this.sourceSwitch.querySelectorAll('input')) input.checked = input.value === this.softmaxSource;
     this.paintSoftmaxSource();
   }

@@ -56,6 +56,12 @@ export function wrapCore(Module) {
       return unwrap(Module.averageEmbeddings(rows, count, dim)).vector;
     },
 
+    /** 2-D principal-component coordinates of `count` vectors (for the concept map). */
+    pca2d(rows, count, dim) {
+      const r = unwrap(Module.pca2d(rows, count, dim));
+      return { xy: r.xy, explained: [r.explainedX, r.explainedY] };
+    },
+
     /** A tokenizer loaded from the text of a Hugging Face tokenizer.json. */
     createTokenizer(jsonText) {
       const t = new Module.Tokenizer();
