@@ -2,6 +2,7 @@
 // with the reader's photo, labels, template and temperature. All numbers come from the
 // worker; this file only decides what to ask for and where to draw it.
 import { WorkerClient } from './worker-client.js';
+import { renderMath } from './math.js';
 import { h } from './dom.js';
 import { SoftmaxSection } from './sections/softmax-section.js';
 import { ModelStatus } from './sections/model-status.js';
@@ -14,6 +15,7 @@ import { SimilarityBars } from './sections/similarity-bars.js';
 import { Predictions } from './sections/predictions.js';
 import { TemplatePicker } from './sections/template-picker.js';
 import { HeatGrid } from './widgets/heat-grid.js';
+import { Explorations } from './app/explorations.js';
 import { analyzeLabels } from './app/labels.js';
 import { promptsFor, TEMPLATES, templateById, applyTemplate } from './app/templates.js';
 import { loadState, saveState, defaultState } from './app/persisted-state.js';
@@ -77,6 +79,8 @@ class App {
     $('predictions-widget').append(this.predictions.el);
     this.#softmaxSourceSwitch();
     this.templates.set(this.state);
+    this.uploads = [];   // the reader's own photos this visit, for retrieval
+    this.explore = new Explorations(this, $);
   }
 
   #softmaxSourceSwitch() {
@@ -109,12 +113,14 @@ class App {
     }
     this.manifest = this.model.manifest;
     this.status.ready(this.model);
+    this.explore.modelReady(this.model, this.info);
     if (this.state.tau === null || this.state.tau === undefined) await this.softmax.setTau(1 / this.manifest.logit_scale);
     await this.loadGallery();
     if (!this.state.labels.length) this.state.labels = [...(this.manifest.default_labels ?? ['red circle', 'blue square', 'green triangle'])];
     this.labels.setLabels(this.state.labels);
     const first = this.gallery.find((g) => g.id === this.state.photo) ?? this.gallery[0];
     if (first) await this.setPhoto({ kind: 'sample', id: first.id, name: first.caption, url: first.src });
+    this.explore.renderBatch().catch((err) => console.warn('batch matrix:', err.message));
   }
 
   async loadGallery() {
@@ -178,6 +184,8 @@ class App {
     if (p.kind === 'sample') {
       this.state.photo = p.id;
       saveState(this.state);
+    } else if (!encoded.cached) {
+      this.uploads.push({ name: p.name, vector: encoded.vector, thumb: cropThumbnail(encoded.crop, this.manifest.image.size) });
     }
     this.picker.markSelected(p.kind === 'sample' ? p.id : null);
     this.picker.showCurrent(`Current photo: ${p.name} (${encoded.width}×${encoded.height}${encoded.cached ? ', embedding from cache' : ''})`);
@@ -272,6 +280,7 @@ class App {
     if (!this.softmaxUserChoice) this.softmaxSource = 'live';
     for (const input of this.sourceSwitch.querySelectorAll('input')) input.checked = input.value === this.softmaxSource;
     this.paintSoftmaxSource();
+    this.explore.labelsUpdated(this.live).catch((err) => console.warn('label views:', err.message));
   }
 
   paintSoftmaxSource() {
@@ -309,6 +318,14 @@ class App {
   }
 }
 
+function cropThumbnail(crop, size) {
+  const canvas = document.createElement('canvas');
+  canvas.width = size;
+  canvas.height = size;
+  canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(crop), size, size), 0, 0);
+  return canvas.toDataURL('image/jpeg', 0.8);
+}
+
 function describeEngine(info) {
   const parts = [`WebAssembly core ${info.simd ? 'with SIMD' : 'without SIMD'}`];
   parts.push(info.crossOriginIsolated
@@ -319,6 +336,7 @@ function describeEngine(info) {
 }
 
 async function start() {
+  renderMath();
   const worker = new Worker(new URL('./worker/inference.worker.js', import.meta.url), { type: 'module' });
   const client = new WorkerClient(worker);
   const info = await client.request('init', { baseUrl: document.baseURI });

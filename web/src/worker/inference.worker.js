@@ -220,6 +220,25 @@ const handlers = {
   },
   encodeImage,
   classify,
+
+  /** Unit vectors for prompts (cached like every text embedding). */
+  async embedPrompts({ prompts }) {
+    const encoded = await encodePrompts(prompts);
+    return encoded.map((e) => ({ prompt: e.prompt, vector: e.vector, ids: e.ids, display: e.display, truncated: e.truncated }));
+  },
+
+  cosineMatrix({ a, b, dim }) {
+    return core.cosineMatrix(a, b, dim);
+  },
+
+  pca2d({ rows, count, dim }) {
+    return core.pca2d(rows, count, dim);
+  },
+
+  modelInfo() {
+    const m = requireModel();
+    return { manifest: m.manifest, sources: m.sources, cacheNote: m.cacheNote, threads: ort.env.wasm.numThreads, simd: coreInfo.simd };
+  },
   stats: () => ({ ...stats }),
 
   // The temperature slider lands here: only the softmax runs, never an encoder.
