@@ -269,6 +269,9 @@ def main():
     add_bad("truncated.jpg", jpg_bytes[: len(jpg_bytes) * 2 // 3], "truncated", "truncated JPEG")
     add_bad("truncated_header.jpg", jpg_bytes[:100], "truncated", "truncated JPEG")
     add_bad("truncated.gif", gif_bytes[: len(gif_bytes) // 2], "truncated", "truncated GIF")
+    # Huffman table counts summing past 256 (stb_image 2.27 writes past its tables on these).
+    dht = jpg_bytes.index(b"\xff\xc4")
+    add_bad("bad_huffman.jpg", jpg_bytes[:dht + 5] + b"\xff" * 16 + jpg_bytes[dht + 21:], "corrupt", "Huffman")
     add_bad("notes.txt", b"This is a text file, not an image.\nSecond line.\n", "not_an_image", "text file")
     add_bad("drawing.svg", b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
             b'<rect width="10" height="10" fill="red"/></svg>\n', "unsupported", "SVG")

@@ -219,6 +219,21 @@ struct JpegLayout {
   bool has_eoi = false;
 };
 
+// A DHT segment's tables must hold at most 256 symbols each and fit the segment. stb_image
+// 2.27 (Debian's) does not check the 256 and then writes past its tables (found by
+// tests/fuzz/fuzz_image.cpp; later stb versions check it), so we do, before stb sees it.
+void check_jpeg_huffman_tables(const std::uint8_t* p, std::size_t len) {
+  std::size_t pos = 0;
+  while (pos < len) {
+    if (len - pos < 17) fail(ImageErrorKind::kCorrupt, "corrupt JPEG file: short Huffman table");
+    std::size_t symbols = 0;
+    for (int i = 1; i <= 16; ++i) symbols += p[pos + i];
+    if (symbols > 256 || len - pos - 17 < symbols)
+      fail(ImageErrorKind::kCorrupt, "corrupt JPEG file: bad Huffman table");
+    pos += 17 + symbols;
+  }
+}
+
 // Walks the markers up to the frame header (walk_all == false) or to EOI. Throws for a
 // file cut short.
 JpegLayout jpeg_layout(const std::uint8_t* d, std::size_t n, bool walk_all) {
@@ -251,6 +266,7 @@ JpegLayout jpeg_layout(const std::uint8_t* d, std::size_t n, bool walk_all) {
       jpeg.components = d[pos + 7];
       if (!walk_all) return jpeg;
     }
+    if (m == 0xC4) check_jpeg_huffman_tables(d + pos + 2, len - 2);
     pos += len;
     if (m == 0xDA) {  // start of scan: entropy-coded data runs to the next real marker
       if (jpeg.sof < 0) fail(ImageErrorKind::kCorrupt, "corrupt JPEG file: scan before frame header");
