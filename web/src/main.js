@@ -37,7 +37,10 @@ export const PUBLISHED_CAT_SCORES = [
 const DEFAULT_MODEL = 'tiny';
 const $ = (id) => document.getElementById(id);
 const statusEl = $('engine-status');
-const modelId = new URLSearchParams(location.search).get('model')?.match(/^[a-z0-9._-]{1,64}$/)?.[0] ?? DEFAULT_MODEL;
+const params = new URLSearchParams(location.search);
+const modelId = params.get('model')?.match(/^[a-z0-9._-]{1,64}$/)?.[0] ?? DEFAULT_MODEL;
+// ?threads=N pins ONNX Runtime's thread count (benchmarks compare 1 and 2).
+const requestedThreads = Math.max(0, Math.min(8, Number.parseInt(params.get('threads') ?? '0', 10) || 0));
 
 class App {
   constructor(client, info) {
@@ -104,7 +107,7 @@ class App {
     this.status.loading(modelId === DEFAULT_MODEL ? 'the tiny model' : `model “${modelId}”`);
     const off = this.client.on('progress', (p) => this.status.progress(p));
     try {
-      this.model = await this.client.request('loadModel', { id: modelId });
+      this.model = await this.client.request('loadModel', { id: modelId, threads: requestedThreads || undefined });
     } catch (err) {
       this.status.failed(err.message, { cancelled: err.kind === 'cancelled' });
       return;

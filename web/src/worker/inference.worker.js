@@ -35,13 +35,14 @@ async function loadCore() {
   return coreInfo;
 }
 
-async function loadOrt() {
+async function loadOrt(requestedThreads) {
   if (ort) return ort;
   ort = await import(/* @vite-ignore */ new URL('ort/ort.wasm.min.mjs', baseUrl).href);
   ort.env.wasm.wasmPaths = new URL('ort/', baseUrl).href;
   ort.env.wasm.simd = true;
   // Threads need SharedArrayBuffer, which only a cross-origin isolated page gets.
-  ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, self.navigator?.hardwareConcurrency ?? 1) : 1;
+  const available = self.crossOriginIsolated ? Math.min(4, self.navigator?.hardwareConcurrency ?? 1) : 1;
+  ort.env.wasm.numThreads = requestedThreads ? Math.min(requestedThreads, self.crossOriginIsolated ? 8 : 1) : available;
   ort.env.wasm.proxy = false;   // we already are the worker
   return ort;
 }
@@ -76,7 +77,7 @@ async function fetchManifest(id) {
   return validateManifest(json);
 }
 
-async function loadModel({ id }) {
+async function loadModel({ id, threads }) {
   const started = performance.now();
   loadAbort?.abort();
   loadAbort = new AbortController();
@@ -91,7 +92,7 @@ async function loadModel({ id }) {
   });
   if (signal.aborted) throw new DownloadError('cancelled', 'download cancelled');
   post('progress', { phase: 'sessions', modelId: id });
-  await loadOrt();
+  await loadOrt(threads);
   const tokenizer = core.createTokenizer(new TextDecoder().decode(loaded.bytes.tokenizer));
   const [text, vision] = [
     await createSession(loaded.bytes.text, manifest.text, 'text'),
