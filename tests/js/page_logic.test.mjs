@@ -51,3 +51,18 @@ test('JPEG size and EXIF orientation are read from the header', () => {
   assert.deepEqual(headerSize(jpeg, 'jpeg'), { width: 640, height: 480 });
   assert.equal(jpegOrientation(Uint8Array.from([0xff, 0xd8, ...sof])), 1);
 });
+
+test('URL state round-trips, and hostile or malformed values fall back to defaults', async () => {
+  const { stateFromUrl, urlForState } = await import('../../web/src/app/persisted-state.js');
+  const s = { labels: ['red circle', 'a <b>bold</b> & "quoted" label'], template: 'this-is', ensemble: true, tau: 0.0315, photo: '003_purple_star' };
+  const url = urlForState(s, 'http://127.0.0.1:8080/?model=tiny');
+  const back = stateFromUrl(new URL(url).search, defaultState()).state;
+  assert.deepEqual(back, s);
+  assert.match(url, /model=tiny/, 'other parameters are kept');
+  const hostile = stateFromUrl('?photo=javascript:alert(1)&template=<script>&tau=1e9&ensemble=maybe&label=' + 'x'.repeat(5000), defaultState()).state;
+  assert.equal(hostile.photo, null);
+  assert.equal(hostile.template, defaultState().template);
+  assert.equal(hostile.tau, defaultState().tau);
+  assert.equal(hostile.ensemble, false);
+  assert.equal(hostile.labels[0].length, 1000, 'over-long labels are cut, not dropped');
+});

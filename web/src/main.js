@@ -18,7 +18,7 @@ import { HeatGrid } from './widgets/heat-grid.js';
 import { Explorations } from './app/explorations.js';
 import { analyzeLabels } from './app/labels.js';
 import { promptsFor, TEMPLATES, templateById, applyTemplate } from './app/templates.js';
-import { loadState, saveState, defaultState } from './app/persisted-state.js';
+import { loadState, saveState, defaultState, stateFromUrl, urlForState } from './app/persisted-state.js';
 
 
 // OpenAI's "Interacting with CLIP" notebook: cosine similarity between the scikit-image cat
@@ -55,7 +55,10 @@ class App {
     this.pendingRefresh = null;
     this.refreshing = 0;
     this.refreshSeq = 0;
-    this.state = loadState(defaultState());
+    // A shared link wins over what this browser remembered.
+    const saved = loadState(defaultState());
+    const fromUrl = stateFromUrl(location.search, saved);
+    this.state = fromUrl.state;
 
     this.status = new ModelStatus({ onCancel: () => this.client.request('cancelLoad'), onRetry: () => this.loadModel() });
     this.picker = new PhotoPicker({ onPhoto: (p) => this.setPhoto(p) });
@@ -74,7 +77,7 @@ class App {
     $('photo-widget').append(this.status.el, this.picker.el);
     $('crop-widget').append(this.crop.el);
     $('image-embedding-widget').append(this.imageGrid.el, this.imageNote);
-    $('labels-widget').append(this.labels.el);
+    $('labels-widget').append(this.labels.el, this.#shareControls());
     $('tokens-widget').append(this.tokens.el);
     $('templates-widget').append(this.templates.el);
     $('pair-widget').append(this.pair.el);
@@ -84,6 +87,21 @@ class App {
     this.templates.set(this.state);
     this.uploads = [];   // the reader's own photos this visit, for retrieval
     this.explore = new Explorations(this, $);
+  }
+
+  #shareControls() {
+    const note = h('span', { class: 'muted', role: 'status' });
+    return h('div', { class: 'button-row share-row' },
+      h('button', { type: 'button', class: 'secondary', text: 'Copy a link to this example', onClick: async () => {
+        const url = urlForState({ ...this.state, labels: this.labels.texts }, location.href);
+        history.replaceState(null, '', url);
+        try {
+          await navigator.clipboard.writeText(url);
+          note.textContent = 'Link copied: it opens this photo, these labels, template and temperature.';
+        } catch {
+          note.textContent = 'The address bar now holds the link to this example.';
+        }
+      } }), note);
   }
 
   #softmaxSourceSwitch() {
@@ -97,7 +115,7 @@ class App {
 
   async start() {
     await this.softmax.setRows(PUBLISHED_CAT_SCORES);
-    await this.softmax.setTau(this.state.tau ?? 0.01);
+    await this.softmax.setTau(this.state.tau ?? 0.01, { silent: true });
     await this.showPrecomputedExample();
     await this.loadModel();
   }
@@ -117,7 +135,7 @@ class App {
     this.manifest = this.model.manifest;
     this.status.ready(this.model);
     this.explore.modelReady(this.model, this.info);
-    if (this.state.tau === null || this.state.tau === undefined) await this.softmax.setTau(1 / this.manifest.logit_scale);
+    if (this.state.tau === null || this.state.tau === undefined) await this.softmax.setTau(1 / this.manifest.logit_scale, { silent: true });
     await this.loadGallery();
     if (!this.state.labels.length) this.state.labels = [...(this.manifest.default_labels ?? ['red circle', 'blue square', 'green triangle'])];
     this.labels.setLabels(this.state.labels);

@@ -40,4 +40,33 @@ export function saveState(state, storage = globalThis.localStorage) {
   }
 }
 
-export const defaultState = () => ({ labels: [], template: DEFAULT_TEMPLATE, ensemble: false, tau: 0.01, photo: null });
+// tau null means "the loaded model's own temperature" (1 / its logit scale).
+export const defaultState = () => ({ labels: [], template: DEFAULT_TEMPLATE, ensemble: false, tau: null, photo: null });
+
+// ---- shareable links ----------------------------------------------------------------------
+// ?photo=<sample id>&label=…&label=…&template=<id>&ensemble=1&tau=<number>. Everything is
+// validated by sanitizeState; a bad value falls back to the default, never into the page.
+export const MAX_URL_LABELS = 200;
+
+export function stateFromUrl(search, defaults) {
+  const p = new URLSearchParams(search);
+  const raw = {};
+  const labels = p.getAll('label').slice(0, MAX_URL_LABELS).map((l) => l.slice(0, 1000));
+  if (labels.length) raw.labels = labels;
+  if (p.has('template')) raw.template = p.get('template');
+  if (p.has('ensemble')) raw.ensemble = p.get('ensemble') === '1';
+  if (p.has('tau')) raw.tau = Number(p.get('tau'));
+  if (p.has('photo')) raw.photo = p.get('photo');
+  return { state: sanitizeState(raw, defaults), present: Object.keys(raw) };
+}
+
+export function urlForState(state, base) {
+  const url = new URL(base);
+  for (const k of ['photo', 'label', 'template', 'ensemble', 'tau']) url.searchParams.delete(k);
+  if (state.photo) url.searchParams.set('photo', state.photo);
+  for (const l of state.labels ?? []) url.searchParams.append('label', l);
+  url.searchParams.set('template', state.template);
+  if (state.ensemble) url.searchParams.set('ensemble', '1');
+  if (state.tau !== null && Number.isFinite(state.tau)) url.searchParams.set('tau', String(Number(state.tau.toPrecision(4))));
+  return url.href;
+}

@@ -142,10 +142,11 @@ export class SoftmaxSection {
     return { tr, logit, exp, bar, pct };
   }
 
-  setTau(tau, { fromSlider = false } = {}) {
+  /** silent: a programmatic change (the model's own τ, a restored state), not the reader's. */
+  setTau(tau, { fromSlider = false, silent = false } = {}) {
     this.tau = Math.min(TAU_MAX, Math.max(TAU_MIN, tau));
     if (!fromSlider) this.slider.value = String(sliderFromTau(this.tau));
-    this.onChange();
+    if (!silent) this.onChange();
     return this.update();
   }
 
