@@ -121,35 +121,37 @@ inline std::uint8_t round_clip8(float v) {
 // Horizontal pass for pixels of L floats (1: grey, 3: RGB, 4: RGBX), writing U = min(L, 3)
 // rounded channels per output pixel.
 //
-// Groups of 4 taps span 4*L consecutive floats, i.e. L vectors; `expanded` holds, for each
-// output and group, the L weight vectors that line up with them (each tap's weight repeated
-// over its L channels). After the loop, lane e of the group (e = 4*vector + lane) belongs
-// to channel e % L.
+// Groups of 4 taps span 4*L consecutive floats, i.e. L vectors. The group's 4 weights are
+// loaded as one vector and spread by shuffles into the L vectors that line up with the
+// pixels (each tap's weight repeated over its L channels), which keeps the weights compact
+// (they are re-read for every row). After the loop, lane e of the group (e = 4*vector +
+// lane) belongs to channel e % L.
+#if defined(__clang__)
+#define CLIPX_SHUFFLE4(v, a, b, c, d) __builtin_shufflevector(v, v, a, b, c, d)
+#else
+typedef int v4i __attribute__((vector_size(16)));
+#define CLIPX_SHUFFLE4(v, a, b, c, d) __builtin_shuffle(v, v4i{a, b, c, d})
+#endif
+
+template <int L>
+inline void spread_weights(v4f w, v4f* out) {
+  if constexpr (L == 1) {
+    out[0] = w;
+  } else if constexpr (L == 3) {
+    out[0] = CLIPX_SHUFFLE4(w, 0, 0, 0, 1);
+    out[1] = CLIPX_SHUFFLE4(w, 1, 1, 2, 2);
+    out[2] = CLIPX_SHUFFLE4(w, 2, 3, 3, 3);
+  } else {
+    out[0] = CLIPX_SHUFFLE4(w, 0, 0, 0, 0);
+    out[1] = CLIPX_SHUFFLE4(w, 1, 1, 1, 1);
+    out[2] = CLIPX_SHUFFLE4(w, 2, 2, 2, 2);
+    out[3] = CLIPX_SHUFFLE4(w, 3, 3, 3, 3);
+  }
+}
+
 template <int L>
 struct HorizontalKernel {
   static constexpr int U = L < 3 ? L : 3;
-
-  std::vector<float> expanded;  // per output: groups * L * 4 floats
-  std::vector<int> offset;      // per output: start of its expanded weights
-  std::vector<int> groups;      // per output: number of 4-tap groups
-
-  explicit HorizontalKernel(const AxisPlan& plan) {
-    offset.resize(plan.count);
-    groups.resize(plan.count);
-    std::size_t total = 0;
-    for (int i = 0; i < plan.count; ++i) {
-      groups[i] = (plan.taps[i] + 3) / 4;
-      offset[i] = static_cast<int>(total);
-      total += static_cast<std::size_t>(groups[i]) * 4 * L;
-    }
-    expanded.assign(total, 0.0f);
-    for (int i = 0; i < plan.count; ++i) {
-      const float* w = &plan.weights[static_cast<std::size_t>(i) * plan.stride];
-      float* e = &expanded[offset[i]];
-      for (int g = 0; g < groups[i]; ++g)
-        for (int lane = 0; lane < 4 * L; ++lane) e[g * 4 * L + lane] = w[g * 4 + lane / L];
-    }
-  }
 
   static inline void reduce(const v4f* acc, float* out) {
     if constexpr (L == 1) {
@@ -169,14 +171,15 @@ struct HorizontalKernel {
   // rows[r] point at float rows whose element 0 is input column `base`; writes U bytes per
   // output into out[r].
   template <int ROWS>
-  void run(const AxisPlan& plan, int base, const float* const* rows, std::uint8_t* const* out) const {
+  static void run(const AxisPlan& plan, int base, const float* const* rows, std::uint8_t* const* out) {
     for (int i = 0; i < plan.count; ++i) {
-      const float* w = &expanded[offset[i]];
+      const float* w = &plan.weights[static_cast<std::size_t>(i) * plan.stride];
       const std::size_t start = static_cast<std::size_t>(plan.first[i] - base) * L;
+      const int groups = (plan.taps[i] + 3) / 4;
       v4f acc[ROWS][L] = {};
-      for (int g = 0; g < groups[i]; ++g) {
+      for (int g = 0; g < groups; ++g) {
         v4f wv[L];
-        for (int v = 0; v < L; ++v) wv[v] = load4(w + (g * L + v) * 4);
+        spread_weights<L>(load4(w + g * 4), wv);
         for (int r = 0; r < ROWS; ++r) {
           const float* p = rows[r] + start + static_cast<std::size_t>(g) * 4 * L;
           for (int v = 0; v < L; ++v) acc[r][v] += load4(p + v * 4) * wv[v];
@@ -204,6 +207,13 @@ void row_to_float(const std::uint8_t* src, int channels, int x0, int x1, float* 
   }
 }
 
+// Source rows filtered together: they share each weight load and give the CPU independent
+// sums to interleave.
+#ifndef CLIPX_RESIZE_ROWS
+#define CLIPX_RESIZE_ROWS 2
+#endif
+constexpr int kRowsAtOnce = CLIPX_RESIZE_ROWS;
+
 // Resamples into crop (S x S x U bytes).
 template <int L>
 void resample_crop(const std::uint8_t* pixels, int channels, std::size_t row_stride,
@@ -211,29 +221,32 @@ void resample_crop(const std::uint8_t* pixels, int channels, std::size_t row_str
   constexpr int U = HorizontalKernel<L>::U;
   const int S_w = hplan.count;
   const int S_h = vplan.count;
-  const HorizontalKernel<L> kernel(hplan);
+  using Kernel = HorizontalKernel<L>;
 
   // Horizontal pass over the source rows the vertical pass needs.
   const int y0 = vplan.in_begin, y1 = vplan.in_end;
   const int x0 = hplan.in_begin, x1 = hplan.in_end;
   const std::size_t row_floats = static_cast<std::size_t>(x1 - x0 + 4) * L;  // +4 px: group overrun
-  std::vector<float> buf(2 * row_floats, 0.0f);
+  std::vector<float> buf(kRowsAtOnce * row_floats, 0.0f);
   const std::size_t interm_row = static_cast<std::size_t>(S_w) * U;
   std::vector<std::uint8_t> interm(static_cast<std::size_t>(y1 - y0) * interm_row);
+  const float* rows[kRowsAtOnce];
+  std::uint8_t* out[kRowsAtOnce];
   int y = y0;
-  for (; y + 2 <= y1; y += 2) {
-    row_to_float<L>(pixels + static_cast<std::size_t>(y) * row_stride, channels, x0, x1, buf.data());
-    row_to_float<L>(pixels + static_cast<std::size_t>(y + 1) * row_stride, channels, x0, x1,
-                    buf.data() + row_floats);
-    const float* rows[2] = {buf.data(), buf.data() + row_floats};
-    std::uint8_t* out[2] = {&interm[(y - y0) * interm_row], &interm[(y + 1 - y0) * interm_row]};
-    kernel.template run<2>(hplan, x0, rows, out);
-  }
-  if (y < y1) {
-    row_to_float<L>(pixels + static_cast<std::size_t>(y) * row_stride, channels, x0, x1, buf.data());
-    const float* rows[1] = {buf.data()};
-    std::uint8_t* out[1] = {&interm[(y - y0) * interm_row]};
-    kernel.template run<1>(hplan, x0, rows, out);
+  while (y < y1) {
+    const int n = std::min(kRowsAtOnce, y1 - y);
+    for (int r = 0; r < n; ++r) {
+      row_to_float<L>(pixels + static_cast<std::size_t>(y + r) * row_stride, channels, x0, x1,
+                      buf.data() + r * row_floats);
+      rows[r] = buf.data() + r * row_floats;
+      out[r] = &interm[(y + r - y0) * interm_row];
+    }
+    if (n == kRowsAtOnce) {
+      Kernel::template run<kRowsAtOnce>(hplan, x0, rows, out);
+    } else {
+      for (int r = 0; r < n; ++r) Kernel::template run<1>(hplan, x0, rows + r, out + r);
+    }
+    y += n;
   }
 
   // Vertical pass: a weighted sum of whole rows, vectorised along the row.
