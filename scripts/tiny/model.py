@@ -58,6 +58,12 @@ class VisionTransformer(nn.Module):
             # 224 -> 56 -> 28 -> 14 -> 7: each token is a 32x32 patch (receptive field ~60 px)
             self.stem = nn.Sequential(conv_bn(3, 32, 4, 4, 0), conv_bn(32, 64, 3, 2, 1),
                                       conv_bn(64, 96, 3, 2, 1), nn.Conv2d(96, width, 3, 2, 1))
+        elif grid == 77:
+            # deeper stem, still 7x7 tokens: 224 -> 56 -> 28 -> 28 -> 14 -> 7
+            self.stem = nn.Sequential(conv_bn(3, 24, 4, 4, 0), conv_bn(24, 48, 3, 2, 1),
+                                      conv_bn(48, 96, 3, 1, 1), conv_bn(96, 128, 3, 2, 1),
+                                      nn.Conv2d(128, width, 3, 2, 1))
+            grid = 7
         else:
             raise ValueError(grid)
         self.cls = nn.Parameter(torch.randn(width) * 0.02)
@@ -107,13 +113,13 @@ class TextTransformer(nn.Module):
 
 class TinyCLIP(nn.Module):
     def __init__(self, vocab_size, end_id, embed_dim=64, v_width=96, v_layers=4, t_width=64,
-                 t_layers=3, grid=14):
+                 t_layers=3, grid=14, logit_scale_init=1 / 0.07):
         super().__init__()
         self.visual = VisionTransformer(width=v_width, layers=v_layers, embed_dim=embed_dim,
                                         grid=grid)
         self.text = TextTransformer(vocab_size, end_id, width=t_width, layers=t_layers,
                                     embed_dim=embed_dim)
-        self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(logit_scale_init)))
 
 
 def clip_loss(img, txt, logit_scale, target):

@@ -17,12 +17,12 @@ SIZE = 224
 
 # hue (degrees), saturation range, value range
 COLOUR_HSV = {
-    "red": ((-8, 6), (0.75, 1.0), (0.70, 1.0)),
-    "orange": ((22, 32), (0.80, 1.0), (0.88, 1.0)),
-    "yellow": ((50, 60), (0.70, 1.0), (0.88, 1.0)),
-    "green": ((100, 145), (0.55, 1.0), (0.45, 0.90)),
-    "blue": ((208, 235), (0.65, 1.0), (0.60, 1.0)),
-    "purple": ((270, 295), (0.50, 0.90), (0.45, 0.85)),
+    "red": ((-8, 6), (0.75, 1.0), (0.65, 1.0)),
+    "orange": ((20, 40), (0.80, 1.0), (0.88, 1.0)),
+    "yellow": ((49, 62), (0.70, 1.0), (0.85, 1.0)),
+    "green": ((95, 145), (0.55, 1.0), (0.40, 1.0)),
+    "blue": ((205, 245), (0.65, 1.0), (0.55, 1.0)),
+    "purple": ((265, 305), (0.50, 1.0), (0.42, 0.90)),
 }
 
 
@@ -96,11 +96,13 @@ def shape_points(rng, shape, cx, cy, r, rot, jitter):
     return out
 
 
-def make_background(rng):
+def make_background(rng, clean=False):
     kind = rng.choice(["grey", "light", "dark"], p=[0.4, 0.35, 0.25])
     base = background_rgb(rng, kind)
     tex = rng.choice(["plain", "noise", "gradient", "stripes", "checker", "blobs"],
                      p=[0.3, 0.15, 0.2, 0.12, 0.1, 0.13])
+    if clean and tex in ("noise", "stripes"):
+        tex = "plain"
     img = np.empty((SIZE, SIZE, 3), np.float32)
     img[:] = base
     amp = rng.uniform(8, 28)
@@ -129,11 +131,12 @@ def make_background(rng):
     return img.astype(np.uint8), kind, tex
 
 
-def render_scene(rng, colour, shape):
-    bg, bg_kind, tex = make_background(rng)
+def render_scene(rng, colour, shape, clean=False):
+    """clean=True: no pixel noise, noise texture or JPEG (small PNGs for a committed set)."""
+    bg, bg_kind, tex = make_background(rng, clean)
     # keep black off dark and white off light backgrounds (the object must stay visible)
     while (colour == "black" and bg_kind == "dark") or (colour == "white" and bg_kind == "light"):
-        bg, bg_kind, tex = make_background(rng)
+        bg, bg_kind, tex = make_background(rng, clean)
     fill = colour_rgb(rng, colour)
 
     r = rng.uniform(24, 92)
@@ -165,11 +168,11 @@ def render_scene(rng, colour, shape):
     if rng.uniform() < 0.3:
         canvas = canvas.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.6)))
     arr = np.asarray(canvas).astype(np.float32)
-    if rng.uniform() < 0.35:
+    if rng.uniform() < 0.35 and not clean:
         arr += rng.normal(0, rng.uniform(2, 10), arr.shape).astype(np.float32)
     arr = np.clip(arr + 0.5, 0, 255).astype(np.uint8)
     img = Image.fromarray(arr)
-    if rng.uniform() < 0.15:
+    if rng.uniform() < 0.15 and not clean:
         buf = io.BytesIO()
         img.save(buf, format="JPEG", quality=int(rng.integers(40, 90)))
         img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
