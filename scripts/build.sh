@@ -18,5 +18,12 @@ if [[ ! -f build/wasm/CMakeCache.txt ]]; then
 fi
 cmake --build build/wasm -j "$JOBS"
 
+# The real model's gallery: scikit-image's sample photos from Debian's python3-skimage.
+SKIMAGE_DATA=/usr/lib/python3/dist-packages/skimage/data
+mkdir -p build/gallery
+for photo in chelsea.png astronaut.png rocket.jpg coffee.png horse.png camera.png motorcycle_right.png page.png hubble_deep_field.jpg; do
+  if [[ -f "$SKIMAGE_DATA/$photo" && ! -f "build/gallery/$photo" ]]; then cp "$SKIMAGE_DATA/$photo" build/gallery/; fi
+done
+
 (cd web && node node_modules/vite/bin/vite.js build --logLevel warn)
 echo "build: done (native: build/native, wasm: build/wasm, page: web/dist)"

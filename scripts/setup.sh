@@ -12,9 +12,10 @@ APT_PACKAGES=(
   libstb-dev nlohmann-json3-dev catch2 # the core's libraries
   chromium                             # browser end-to-end tests (driven by playwright-core)
   python3 python3-numpy                # small helpers in tests/cli
+  python3-skimage                      # its sample photos are the real model's gallery
 )
 if [[ "${1:-}" == "--train" ]]; then
-  APT_PACKAGES+=(python3-torch python3-onnx python3-pil python3-skimage libopenblas0-pthread)
+  APT_PACKAGES+=(python3-torch python3-onnx python3-pil libopenblas0-pthread)
 fi
 
 say() { printf 'setup: %s\n' "$*"; }

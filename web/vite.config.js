@@ -6,6 +6,7 @@ import { defineConfig } from 'vite';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CSP, DEV_CSP } from './csp.js';
 
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 const repoDir = path.resolve(webDir, '..');
@@ -15,10 +16,16 @@ const ortDir = path.join(webDir, 'node_modules', 'onnxruntime-web', 'dist');
 // Only the WASM flavour of ORT we load: its JS API and the SIMD+threads runtime.
 const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
 
+const bundledModels = (process.env.CLIPX_BUNDLE_MODELS || 'tiny').split(',').map((s) => s.trim()).filter(Boolean);
+
 const mounts = [
   { prefix: '/wasm/', dir: wasmDir, files: ['clipcore.mjs', 'clipcore.wasm'] },
   { prefix: '/ort/', dir: ortDir, files: ORT_FILES },
-  { prefix: '/models/', dir: path.join(repoDir, 'models'), files: null /* whole tree */ },
+  // Served whole in dev/preview; a build copies only the models named in
+  // CLIPX_BUNDLE_MODELS (default: the embedded tiny one; the kiosk build names them all).
+  { prefix: '/models/', dir: path.join(repoDir, 'models'), files: null, bundle: bundledModels },
+  // scikit-image's sample photos, copied from Debian's python3-skimage by scripts/build.sh.
+  { prefix: '/gallery/', dir: path.join(repoDir, 'build', 'gallery'), files: null, optional: true },
 ];
 
 // Cross-origin isolation lets ORT use threads (SharedArrayBuffer).
@@ -86,6 +93,24 @@ function copyTree(src, dst, files) {
   }
 }
 
+// The CSP lives in csp.js. index.html carries it as a <meta>; the build stops if that meta
+// differs from csp.js, and the dev server swaps in its variant (Vite's dev CSS needs <style>).
+const CSP_META_RE = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/;
+
+function contentSecurityPolicy() {
+  let command;
+  return {
+    name: 'clipx-csp',
+    configResolved(config) { command = config.command; },
+    transformIndexHtml(html) {
+      const m = CSP_META_RE.exec(html);
+      if (!m) throw new Error('web/index.html has no Content-Security-Policy <meta>: add the one from web/csp.js');
+      if (m[1] !== CSP) throw new Error(`the Content-Security-Policy <meta> in web/index.html differs from web/csp.js:\n  html: ${m[1]}\n  csp.js: ${CSP}`);
+      return command === 'serve' ? html.replace(CSP_META_RE, `<meta http-equiv="Content-Security-Policy" content="${DEV_CSP}">`) : html;
+    },
+  };
+}
+
 function sameOriginAssets() {
   let outDir;
   return {
@@ -94,7 +119,10 @@ function sameOriginAssets() {
     configureServer(server) { server.middlewares.use(serveMounted); },
     configurePreviewServer(server) { server.middlewares.use(serveMounted); },
     closeBundle() {
-      for (const m of mounts) copyTree(m.dir, path.join(outDir, m.prefix), m.files);
+      for (const m of mounts) {
+        if (m.optional && !fs.existsSync(m.dir)) continue;
+        copyTree(m.dir, path.join(outDir, m.prefix), m.bundle ?? m.files);
+      }
     },
   };
 }
@@ -102,9 +130,11 @@ function sameOriginAssets() {
 export default defineConfig({
   root: webDir,
   base: './',
-  plugins: [sameOriginAssets()],
+  plugins: [sameOriginAssets(), contentSecurityPolicy()],
   worker: { format: 'es' },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
-  server: { host: '127.0.0.1', port: Number(process.env.PORT || 8080), strictPort: true, headers: isolationHeaders },
-  preview: { host: '127.0.0.1', port: Number(process.env.PORT || 8080), strictPort: true, headers: isolationHeaders },
+  server: { host: '127.0.0.1', port: Number(process.env.PORT || 8080), strictPort: true,
+    headers: { ...isolationHeaders, 'Content-Security-Policy': DEV_CSP } },
+  preview: { host: '127.0.0.1', port: Number(process.env.PORT || 8080), strictPort: true,
+    headers: { ...isolationHeaders, 'Content-Security-Policy': CSP } },
 });

@@ -16,6 +16,7 @@ import { Predictions } from './sections/predictions.js';
 import { TemplatePicker } from './sections/template-picker.js';
 import { HeatGrid } from './widgets/heat-grid.js';
 import { Explorations } from './app/explorations.js';
+import { SKIMAGE_PHOTOS } from './app/photo-gallery.js';
 import { analyzeLabels } from './app/labels.js';
 import { promptsFor, TEMPLATES, templateById, applyTemplate } from './app/templates.js';
 import { loadState, saveState, defaultState, stateFromUrl, urlForState } from './app/persisted-state.js';
@@ -137,25 +138,35 @@ class App {
     this.explore.modelReady(this.model, this.info);
     if (this.state.tau === null || this.state.tau === undefined) await this.softmax.setTau(1 / this.manifest.logit_scale, { silent: true });
     await this.loadGallery();
-    if (!this.state.labels.length) this.state.labels = [...(this.manifest.default_labels ?? ['red circle', 'blue square', 'green triangle'])];
-    this.labels.setLabels(this.state.labels);
     const first = this.gallery.find((g) => g.id === this.state.photo) ?? this.gallery[0];
+    if (!this.state.labels.length) {
+      this.state.labels = [...(first?.labels ?? this.manifest.default_labels ?? ['red circle', 'blue square', 'green triangle'])];
+    }
+    this.labels.setLabels(this.state.labels);
     if (first) await this.setPhoto({ kind: 'sample', id: first.id, name: first.caption, url: first.src });
     this.explore.renderBatch().catch((err) => console.warn('batch matrix:', err.message));
   }
 
+  /** The model's own sample scenes when it has them (the tiny model), else the photos. */
   async loadGallery() {
     const base = new URL(`models/${this.manifest.id}/`, document.baseURI);
-    let items = [];
+    let items = null;
     try {
       const res = await fetch(new URL('samples/index.json', base));
       if (res.ok) items = await res.json();
-    } catch { /* no samples: upload still works */ }
-    this.gallery = (Array.isArray(items) ? items : []).filter((it) => typeof it?.file === 'string').map((it) => ({
+    } catch { /* no samples of its own */ }
+    let galleryBase = new URL('samples/', base);
+    if (!Array.isArray(items)) {
+      galleryBase = new URL('gallery/', document.baseURI);
+      const present = await Promise.all(SKIMAGE_PHOTOS.map((p) => fetch(new URL(p.file, galleryBase), { method: 'HEAD' }).then((r) => r.ok, () => false)));
+      items = SKIMAGE_PHOTOS.filter((_, i) => present[i]);
+    }
+    this.gallery = items.filter((it) => typeof it?.file === 'string').map((it) => ({
       id: it.file.replace(/\.[a-z]+$/i, ''),
-      src: new URL(`samples/${encodeURIComponent(it.file)}`, base).href,
+      src: new URL(encodeURIComponent(it.file), galleryBase).href,
       alt: it.caption ?? it.file,
       caption: it.caption ?? it.file,
+      credit: it.credit,
       labels: it.labels,
     }));
     this.picker.setGallery(this.gallery, this.state.photo);
