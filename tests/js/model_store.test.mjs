@@ -118,3 +118,36 @@ test('a full cache still loads the model, and says it is uncached', async () => 
   assert.deepEqual(r.bytes.tokenizer, tok);
   assert.match(r.cacheNote, /working without a cache: the browser's storage quota is full/);
 });
+
+test('a download interrupted by a reload resumes from the bytes checkpointed in the cache', async () => {
+  const data = bytesOf(50_000, 7);
+  const files = [{ role: 'vision', name: 'v.onnx', bytes: data.length, sha256: hex(data) }];
+  const cache = new MemoryCache();
+  const log = [];
+  // First visit: the connection dies after 30 kB; checkpoints every 10 kB went to the cache.
+  await assert.rejects(loadPackageFiles({ modelId: 'm', files, urlFor: () => 'u', cache, partials: new Map(),
+    fetchImpl: fakeFetch({ u: data }, { breakAfter: 30_000, log }), checkpointBytes: 10_000 }));
+  const saved = cache.map.get('partial/m/v.onnx');
+  assert.ok(saved && saved.loaded >= 10_000, 'a checkpoint was stored');
+  // "Reload": new in-memory state, same cache.
+  const r = await loadPackageFiles({ modelId: 'm', files, urlFor: () => 'u', cache, partials: new Map(), fetchImpl: fakeFetch({ u: data }, { log }) });
+  assert.deepEqual(r.bytes.vision, data);
+  assert.equal(log.at(-1).range, `bytes=${saved.loaded}-`);
+  assert.ok(!cache.map.has('partial/m/v.onnx'), 'the checkpoint is removed once complete');
+});
+
+test('an unpinned file records its SHA-256 and the cache is verified against it', async () => {
+  const data = bytesOf(4000, 8);
+  const files = [{ role: 'text', name: 't.onnx', bytes: null, sha256: null }];
+  const cache = new MemoryCache();
+  const first = await loadPackageFiles({ modelId: 'h', files, urlFor: () => 'u', cache, partials: new Map(), fetchImpl: fakeFetch({ u: data }) });
+  assert.equal(first.digests.text, hex(data));
+  assert.equal(cache.map.get('h/t.onnx').sha256, hex(data));
+  const second = await loadPackageFiles({ modelId: 'h', files, urlFor: () => 'u', cache, partials: new Map(), fetchImpl: fakeFetch({}) });
+  assert.equal(second.sources.text, 'cache');
+  // A corrupted cache entry is noticed and fetched again.
+  const entry = cache.map.get('h/t.onnx');
+  new Uint8Array(entry.data)[5] ^= 1;
+  const third = await loadPackageFiles({ modelId: 'h', files, urlFor: () => 'u', cache, partials: new Map(), fetchImpl: fakeFetch({ u: data }) });
+  assert.equal(third.sources.text, 'network');
+});

@@ -18,8 +18,14 @@ function checkFileEntry(m, key, { io }) {
   if (typeof e.file === 'string') {
     need(!e.file.includes('..') && !e.file.startsWith('/'), `manifest "${m.id}": ${key}.file must be a plain relative path`);
   }
-  need(Number.isInteger(e.bytes) && e.bytes > 0, `manifest "${m.id}": ${key}.bytes must be a positive integer`);
-  need(typeof e.sha256 === 'string' && HEX64.test(e.sha256), `manifest "${m.id}": ${key}.sha256 must be 64 lowercase hex digits`);
+  // A remote source that publishes no checksum may leave size and SHA-256 unpinned (null):
+  // the page then records the SHA-256 of what arrived and verifies the cache against it.
+  const unpinned = typeof e.url === 'string' && e.bytes === null && e.sha256 === null;
+  if (!unpinned) {
+    need(Number.isInteger(e.bytes) && e.bytes > 0, `manifest "${m.id}": ${key}.bytes must be a positive integer`);
+    need(typeof e.sha256 === 'string' && HEX64.test(e.sha256), `manifest "${m.id}": ${key}.sha256 must be 64 lowercase hex digits`);
+  }
+  if (typeof e.url === 'string') need(/^https:\/\//.test(e.url), `manifest "${m.id}": ${key}.url must be an https address`);
   if (io) {
     need(typeof e.input === 'string' && e.input, `manifest "${m.id}": ${key}.input (the ONNX input name) is missing`);
     need(typeof e.output === 'string' && e.output, `manifest "${m.id}": ${key}.output (the ONNX output name) is missing`);
@@ -59,7 +65,7 @@ export function packageFiles(m) {
 }
 
 export function totalBytes(m) {
-  return packageFiles(m).reduce((n, f) => n + f.bytes, 0);
+  return packageFiles(m).reduce((n, f) => n + (f.bytes ?? 0), 0);
 }
 
 export function formatBytes(n) {

@@ -119,7 +119,7 @@ export class FileCache {
  * interrupted attempt received: the retry asks for the rest with an HTTP Range header and
  * starts over cleanly if the server ignores it.
  */
-export async function downloadFile(url, { expectedBytes, signal, onProgress, partial, fetchImpl = fetch }) {
+export async function downloadFile(url, { expectedBytes, signal, onProgress, partial, onCheckpoint, checkpointBytes = 16 << 20, fetchImpl = fetch }) {
   let chunks = partial?.chunks ?? [];
   let loaded = partial?.loaded ?? 0;
   const headers = {};
@@ -138,9 +138,15 @@ export async function downloadFile(url, { expectedBytes, signal, onProgress, par
   if (!response.ok) {
     throw new DownloadError('http', `${url} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
   }
+  if (!expectedBytes) {
+    // Unpinned file (no size in the manifest): trust the server's length for progress.
+    const len = Number(response.headers.get('content-length'));
+    expectedBytes = Number.isFinite(len) && len > 0 ? len + loaded : Infinity;
+  }
   const reader = response.body.getReader();
   const started = performance.now();
   const startLoaded = loaded;
+  let lastCheckpoint = loaded;
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -152,6 +158,10 @@ export async function downloadFile(url, { expectedBytes, signal, onProgress, par
       }
       const seconds = (performance.now() - started) / 1000;
       onProgress?.({ loaded, total: expectedBytes, bytesPerSec: seconds > 0 ? (loaded - startLoaded) / seconds : 0 });
+      if (onCheckpoint && loaded - lastCheckpoint >= checkpointBytes) {
+        lastCheckpoint = loaded;
+        await onCheckpoint(chunks, loaded);  // lets a reload resume from here
+      }
     }
   } catch (err) {
     if (partial) { partial.chunks = chunks; partial.loaded = loaded; }
@@ -160,7 +170,7 @@ export async function downloadFile(url, { expectedBytes, signal, onProgress, par
     throw new DownloadError('network', `the download of ${url} broke off after ${loaded} of ${expectedBytes} bytes (${err?.message || 'network error'})`);
   }
   if (partial) { partial.chunks = []; partial.loaded = 0; }
-  if (loaded !== expectedBytes) {
+  if (expectedBytes !== Infinity && loaded !== expectedBytes) {
     throw new DownloadError('size', `${url} has ${loaded} bytes but the manifest says ${expectedBytes}: it is not the expected file`);
   }
   const bytes = new Uint8Array(loaded);
@@ -174,7 +184,7 @@ export async function downloadFile(url, { expectedBytes, signal, onProgress, par
  * the right version, otherwise downloaded (then cached). Returns
  * {bytes: {role: Uint8Array}, sources: {role: 'cache'|'network'}, cacheNote}.
  */
-export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, onProgress, partials, fetchImpl }) {
+export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, onProgress, partials, fetchImpl, checkpointBytes }) {
   await cache.open();
   let cacheNote = cache.unavailable ? `working without a cache: ${cache.unavailable}` : null;
   const overallTotal = files.reduce((n, f) => n + f.bytes, 0);
@@ -188,38 +198,58 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
       overallLoaded: doneBytes + loaded, overallTotal, bytesPerSec,
     });
     const cached = await cache.get(key);
-    if (cached && cached.sha256 === f.sha256 && cached.bytes === f.bytes) {
+    // Unpinned files (sha256 null: a source that publishes no checksum) are verified
+    // against the SHA-256 recorded when they first arrived.
+    const pinned = Boolean(f.sha256);
+    if (cached && (pinned ? cached.sha256 === f.sha256 && cached.bytes === f.bytes : cached.unpinned)) {
       const data = new Uint8Array(cached.data);
-      report('verify', f.bytes);
-      if (data.byteLength === f.bytes && await sha256Hex(data) === f.sha256) {
+      report('verify', data.byteLength);
+      if (data.byteLength === cached.bytes && await sha256Hex(data) === cached.sha256) {
         bytes[f.role] = data;
         sources[f.role] = 'cache';
-        doneBytes += f.bytes;
-        report('cached', f.bytes);
+        doneBytes += data.byteLength;
+        report('cached', data.byteLength);
         continue;
       }
       await cache.delete(key);  // corrupted entry: fetch it again
     }
-    const partial = partials?.get(key) ?? { chunks: [], loaded: 0 };
-    partials?.set(key, partial);
+    let partial = partials?.get(key);
+    if (!partial) {
+      // A download interrupted by a reload left its bytes in the cache: continue from there.
+      const saved = await cache.get(`partial/${key}`);
+      partial = saved && saved.expected === (f.sha256 || f.name) && saved.data
+        ? { chunks: [new Uint8Array(saved.data)], loaded: saved.loaded } : { chunks: [], loaded: 0 };
+      partials?.set(key, partial);
+    }
     const data = await downloadFile(urlFor(f), {
-      expectedBytes: f.bytes, signal, partial, fetchImpl,
+      expectedBytes: f.bytes, signal, partial, fetchImpl, checkpointBytes,
       onProgress: (p) => report('download', p.loaded, p.bytesPerSec),
+      onCheckpoint: async (chunks, loaded) => {
+        const joined = new Uint8Array(loaded);
+        let o = 0;
+        for (const ch of chunks) { joined.set(ch, o); o += ch.byteLength; }
+        await cache.put(`partial/${key}`, { expected: f.sha256 || f.name, loaded, data: joined.buffer });
+      },
     });
-    report('verify', f.bytes);
+    report('verify', data.byteLength);
     const digest = await sha256Hex(data);
-    if (digest !== f.sha256) {
+    if (pinned && digest !== f.sha256) {
       partials?.delete(key);
+      await cache.delete(`partial/${key}`);
       throw new DownloadError('sha256', `${f.name}: SHA-256 is ${digest.slice(0, 12)}…, the manifest expects ${f.sha256.slice(0, 12)}…; the file is corrupt or not this model's`);
     }
     partials?.delete(key);
+    await cache.delete(`partial/${key}`);
     bytes[f.role] = data;
     sources[f.role] = 'network';
-    doneBytes += f.bytes;
-    const refused = await cache.put(key, { sha256: f.sha256, bytes: f.bytes, data: data.buffer, storedAt: Date.now() });
+    doneBytes += f.bytes || data.byteLength;
+    const refused = await cache.put(key, { sha256: digest, bytes: data.byteLength, unpinned: !pinned, data: data.buffer, storedAt: Date.now() });
     if (refused && !cacheNote) cacheNote = `working without a cache: ${refused}`;
     report('stored', f.bytes);
   }
   if (!cache.unavailable) await cache.removeStale(modelId, files.map((f) => `${modelId}/${f.name}`));
-  return { bytes, sources, cacheNote };
+  // The SHA-256 of what is now in use, for display (and for unpinned sources, the record).
+  const digests = {};
+  for (const f of files) digests[f.role] = f.sha256 || (await cache.get(`${modelId}/${f.name}`))?.sha256 || null;
+  return { bytes, sources, cacheNote, digests };
 }
