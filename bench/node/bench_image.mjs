@@ -25,9 +25,19 @@ const Module = await createClipCore({ wasmBinary: fs.readFileSync(modulePath.rep
 const MEAN = [0.48145466, 0.4578275, 0.40821073];
 const STD = [0.26862954, 0.26130258, 0.27577711];
 
+// The JS contract the page relies on (checked on every warm-up result).
+function checkResult(r, size) {
+  if (r.error !== '') throw new Error(r.error);
+  if (!(r.tensor instanceof Float32Array) || r.tensor.length !== 3 * size * size) throw new Error('bad tensor');
+  if (!(r.crop instanceof Uint8ClampedArray) || r.crop.length !== 4 * size * size || r.crop[3] !== 255) {
+    throw new Error('bad crop');
+  }
+  if ('format' in r && !['png', 'jpeg', 'gif', 'bmp'].includes(r.format)) throw new Error('bad format');
+}
+
 function time(n, fn) {
   const first = fn();  // warm-up (and the result, to check it)
-  if (first.error) throw new Error(first.error);
+  checkResult(first, 224);
   const ms = [];
   for (let i = 0; i < n; ++i) {
     const t0 = performance.now();
