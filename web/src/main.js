@@ -17,6 +17,8 @@ import { TemplatePicker } from './sections/template-picker.js';
 import { HeatGrid } from './widgets/heat-grid.js';
 import { Explorations } from './app/explorations.js';
 import { SKIMAGE_PHOTOS } from './app/photo-gallery.js';
+import { ModelChooser, modelOptions } from './sections/model-chooser.js';
+import { hubManifest, HUB_MODEL_ID, SERVER_REAL_MODEL_ID } from './model/sources.js';
 import { analyzeLabels } from './app/labels.js';
 import { promptsFor, TEMPLATES, templateById, applyTemplate } from './app/templates.js';
 import { loadState, saveState, defaultState, stateFromUrl, urlForState } from './app/persisted-state.js';
@@ -39,7 +41,8 @@ const DEFAULT_MODEL = 'tiny';
 const $ = (id) => document.getElementById(id);
 const statusEl = $('engine-status');
 const params = new URLSearchParams(location.search);
-const modelId = params.get('model')?.match(/^[a-z0-9._-]{1,64}$/)?.[0] ?? DEFAULT_MODEL;
+const requestedModel = params.get('model')?.match(/^[a-z0-9._-]{1,64}$/)?.[0] ?? null;
+const kioskMode = params.get('kiosk') === '1';
 // ?threads=N pins ONNX Runtime's thread count (benchmarks compare 1 and 2).
 const requestedThreads = Math.max(0, Math.min(8, Number.parseInt(params.get('threads') ?? '0', 10) || 0));
 
@@ -62,6 +65,7 @@ class App {
     this.state = fromUrl.state;
 
     this.status = new ModelStatus({ onCancel: () => this.client.request('cancelLoad'), onRetry: () => this.loadModel() });
+    this.chooser = new ModelChooser({ onSwitch: (id) => this.switchModel(id), onFiles: (files) => this.loadFromFiles(files) });
     this.picker = new PhotoPicker({ onPhoto: (p) => this.setPhoto(p) });
     this.crop = new CropView();
     this.imageGrid = new HeatGrid({ label: 'image embedding' });
@@ -75,7 +79,7 @@ class App {
     this.softmax = new SoftmaxSection({ client, root: $('softmax-widget'), onChange: () => this.tauChanged() });
     this.softmax.root.addEventListener('softmax-painted', (e) => this.softmaxPainted(e.detail));
 
-    $('photo-widget').append(this.status.el, this.picker.el);
+    $('photo-widget').append(this.status.el, this.chooser.el, this.picker.el);
     $('crop-widget').append(this.crop.el);
     $('image-embedding-widget').append(this.imageGrid.el, this.imageNote);
     $('labels-widget').append(this.labels.el, this.#shareControls());
@@ -114,7 +118,42 @@ class App {
     $('softmax-widget').before(this.sourceSwitch);
   }
 
+  /** The model to run: the URL's choice, else the real CLIP if this server has it, else tiny. */
+  async chooseModel() {
+    const exists = async (url) => { try { return (await fetch(url, { method: 'HEAD', cache: 'no-cache' })).ok; } catch { return false; } };
+    this.realOnServer = await exists(new URL(`models/${SERVER_REAL_MODEL_ID}/manifest.json`, document.baseURI));
+    const localCached = await this.client.request('hasCached', { id: 'local-files' }).catch(() => false);
+    this.modelId = requestedModel ?? (this.realOnServer ? SERVER_REAL_MODEL_ID : DEFAULT_MODEL);
+    this.chooser.setOptions(modelOptions({ realOnServer: this.realOnServer, online: navigator.onLine, kiosk: kioskMode, localCached }), this.modelId);
+    this.chooser.showBanner({ current: this.modelId, realOnServer: this.realOnServer, online: navigator.onLine, kiosk: kioskMode });
+  }
+
+  switchModel(id) {
+    if (id === this.modelId) return;
+    const url = new URL(location.href);
+    url.searchParams.set('model', id);
+    location.assign(url.href);
+  }
+
+  async loadFromFiles(files) {
+    this.chooser.showError('');
+    this.status.loading(`${files.length} file${files.length === 1 ? '' : 's'} from disk`);
+    let model;
+    try {
+      const payload = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+      model = await this.client.request('loadFromFiles', { files: payload, threads: requestedThreads || undefined }, payload.map((p) => p.bytes));
+    } catch (err) {
+      this.chooser.showError(`Those files could not be used: ${err.message}. The current model stays.`);
+      if (this.model) this.status.ready(this.model); else this.status.failed(err.message);
+      return;
+    }
+    this.modelId = model.manifest.id;
+    history.replaceState(null, '', (() => { const u = new URL(location.href); u.searchParams.set('model', this.modelId); return u.href; })());
+    await this.modelLoaded(model);
+  }
+
   async start() {
+    await this.chooseModel();
     await this.softmax.setRows(PUBLISHED_CAT_SCORES);
     await this.softmax.setTau(this.state.tau ?? 0.01, { silent: true });
     await this.showPrecomputedExample();
@@ -123,20 +162,40 @@ class App {
 
   // ---- the model -------------------------------------------------------------------------
   async loadModel() {
-    this.status.loading(modelId === DEFAULT_MODEL ? 'the tiny model' : `model “${modelId}”`);
+    const id = this.modelId;
+    this.status.loading(id === DEFAULT_MODEL ? 'the tiny model' : id === HUB_MODEL_ID ? 'CLIP ViT-B/32 from the Hugging Face hub' : `model “${id}”`);
     const off = this.client.on('progress', (p) => this.status.progress(p));
+    let model;
     try {
-      this.model = await this.client.request('loadModel', { id: modelId, threads: requestedThreads || undefined });
+      model = await this.client.request('loadModel', {
+        id, threads: requestedThreads || undefined, manifest: id === HUB_MODEL_ID ? hubManifest() : undefined,
+      });
     } catch (err) {
       this.status.failed(err.message, { cancelled: err.kind === 'cancelled' });
       return;
     } finally {
       off();
     }
+    await this.modelLoaded(model);
+  }
+
+  async modelLoaded(model) {
+    const firstModel = !this.model;
+    this.model = model;
     this.manifest = this.model.manifest;
+    if (!firstModel) {
+      // Another model: its vectors live in another space, so nothing cached is reusable.
+      this.photo = null;
+      this.live = null;
+      this.explore.galleryVectors.clear();
+      this.uploads = [];
+    }
     this.status.ready(this.model);
     this.explore.modelReady(this.model, this.info);
-    if (this.state.tau === null || this.state.tau === undefined) await this.softmax.setTau(1 / this.manifest.logit_scale, { silent: true });
+    if (this.state.tau === null || this.state.tau === undefined || !firstModel) {
+      this.state.tau = null;
+      await this.softmax.setTau(1 / this.manifest.logit_scale, { silent: true });
+    }
     await this.loadGallery();
     const first = this.gallery.find((g) => g.id === this.state.photo) ?? this.gallery[0];
     if (!this.state.labels.length) {
@@ -176,7 +235,7 @@ class App {
   async showPrecomputedExample() {
     let ex;
     try {
-      const res = await fetch(new URL(`models/${modelId}/example.json`, document.baseURI));
+      const res = await fetch(new URL(`models/${this.modelId}/example.json`, document.baseURI));
       if (!res.ok) return;
       ex = await res.json();
     } catch { return; }

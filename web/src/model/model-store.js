@@ -247,7 +247,7 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
     if (refused && !cacheNote) cacheNote = `working without a cache: ${refused}`;
     report('stored', f.bytes);
   }
-  if (!cache.unavailable) await cache.removeStale(modelId, files.map((f) => `${modelId}/${f.name}`));
+  if (!cache.unavailable) await cache.removeStale(modelId, files.map((f) => `${modelId}/${f.name}`).concat(`${modelId}/manifest.json`));
   // The SHA-256 of what is now in use, for display (and for unpinned sources, the record).
   const digests = {};
   for (const f of files) digests[f.role] = f.sha256 || (await cache.get(`${modelId}/${f.name}`))?.sha256 || null;

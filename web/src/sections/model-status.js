@@ -47,15 +47,16 @@ export class ModelStatus {
   ready({ manifest, sources, cacheNote, threads, readyMs }) {
     this.#state('ready');
     const fromCache = Object.values(sources).every((s) => s === 'cache');
+    const fromFiles = Object.values(sources).every((s) => s === 'files');
     this.title.textContent = `Model ready: ${manifest.name}`;
     this.bar.hidden = true;
-    const bytes = ['tokenizer', 'text', 'vision'].reduce((n, k) => n + manifest[k].bytes, 0);
-    this.detail.textContent = `${formatBytes(bytes)} · ${fromCache ? 'read from this browser\'s cache' : 'downloaded and verified'} · ` +
+    const bytes = ['tokenizer', 'text', 'vision'].reduce((n, k) => n + (manifest[k].bytes ?? 0), 0) || manifest.approx_bytes || 0;
+    this.detail.textContent = `${formatBytes(bytes)} · ${fromFiles ? 'loaded from your files and checked' : fromCache ? 'read from this browser\'s cache' : 'downloaded and verified'} · ` +
       `ONNX Runtime Web, ${threads} thread${threads === 1 ? '' : 's'} · ready in ${(readyMs / 1000).toFixed(2)} s`;
     this.note.hidden = !cacheNote;
     this.note.textContent = cacheNote ? `Note: ${cacheNote}. It will download again next visit.`
       : '';
-    if (!cacheNote && !fromCache) {
+    if (!cacheNote && !fromCache) {  // just downloaded or loaded from disk
       this.note.hidden = false;
       this.note.textContent = 'Saved in this browser (IndexedDB): the next visit starts without downloading.';
     }

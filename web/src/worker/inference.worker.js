@@ -5,6 +5,7 @@ import { wrapCore, wasmSimdSupported } from '../core/clip-core.js';
 import { validateManifest, packageFiles } from '../model/manifest.js';
 import { FileCache, loadPackageFiles, sha256Hex, DownloadError } from '../model/model-store.js';
 import { imageToTensor } from './image-input.js';
+import { LOCAL_MODEL_ID, CLIP_MEAN, CLIP_STD } from '../model/sources.js';
 
 let baseUrl = null;
 let core = null;
@@ -77,34 +78,140 @@ async function fetchManifest(id) {
   return validateManifest(json);
 }
 
-async function loadModel({ id, threads }) {
+async function resolveManifest(id, given) {
+  if (given) return validateManifest(given);
+  if (id === LOCAL_MODEL_ID) {
+    await cache.open();
+    const rec = await cache.get(`${LOCAL_MODEL_ID}/manifest.json`);
+    if (!rec?.manifest) throw new Error('no model has been loaded from files in this browser (or the cache was cleared): load the files again');
+    return validateManifest(rec.manifest);
+  }
+  return fetchManifest(id);
+}
+
+async function loadModel({ id, threads, manifest: given }) {
   const started = performance.now();
   loadAbort?.abort();
   loadAbort = new AbortController();
   const signal = loadAbort.signal;
-  const manifest = await fetchManifest(id);
+  const manifest = await resolveManifest(id, given);
   const files = packageFiles(manifest);
-  post('progress', { phase: 'start', modelId: id, overallLoaded: 0, overallTotal: files.reduce((n, f) => n + f.bytes, 0) });
+  post('progress', { phase: 'start', modelId: id, overallLoaded: 0, overallTotal: files.reduce((n, f) => n + (f.bytes ?? 0), 0) || manifest.approx_bytes || 0 });
   const loaded = await loadPackageFiles({
     modelId: manifest.id, files, cache, signal, partials,
     urlFor: (f) => f.url ?? new URL(`models/${manifest.id}/${f.name}`, baseUrl).href,
-    onProgress: (p) => post('progress', { ...p, modelId: id }),
+    fetchImpl: manifest.id === LOCAL_MODEL_ID
+      ? async () => { throw new Error('the files loaded from disk are no longer in this browser\'s cache; load them again'); }
+      : fetch,
+    onProgress: (p) => post('progress', { ...p, modelId: id, overallTotal: p.overallTotal || manifest.approx_bytes || 0 }),
   });
   if (signal.aborted) throw new DownloadError('cancelled', 'download cancelled');
-  post('progress', { phase: 'sessions', modelId: id });
+  return installModel(manifest, loaded, { threads, started });
+}
+
+/** Creates the sessions and tokenizer for verified bytes, and makes them the current model. */
+async function installModel(manifest, loaded, { threads, started }) {
+  post('progress', { phase: 'sessions', modelId: manifest.id });
   await loadOrt(threads);
   const tokenizer = core.createTokenizer(new TextDecoder().decode(loaded.bytes.tokenizer));
-  const [text, vision] = [
-    await createSession(loaded.bytes.text, manifest.text, 'text'),
-    await createSession(loaded.bytes.vision, manifest.vision, 'vision'),
-  ];
+  let text, vision;
+  try {
+    text = await createSession(loaded.bytes.text, manifest.text, 'text');
+    vision = await createSession(loaded.bytes.vision, manifest.vision, 'vision');
+  } catch (err) {
+    tokenizer.dispose();
+    throw err;
+  }
   model?.tokenizer.dispose();
   model = { manifest, tokenizer, text, vision, textCache: new Map(), imageCache: new Map(), sources: loaded.sources, cacheNote: loaded.cacheNote };
   return {
-    manifest, sources: loaded.sources, cacheNote: loaded.cacheNote,
+    manifest, sources: loaded.sources, cacheNote: loaded.cacheNote, digests: loaded.digests ?? {},
     threads: ort.env.wasm.numThreads, readyMs: performance.now() - started,
     tokenizer: { startId: tokenizer.startId, endId: tokenizer.endId, vocabSize: tokenizer.vocabSize },
   };
+}
+
+/**
+ * "Load model from files": two .onnx files and a tokenizer.json (and optionally a
+ * manifest.json) picked by the reader. Roles are told apart by the models' own input names;
+ * everything is checked, then cached like a download so the next visit needs no disk.
+ */
+async function loadFromFiles({ files, threads }) {
+  const started = performance.now();
+  await loadOrt(threads);
+  const named = files.map((f) => ({ name: String(f.name).split(/[\\/]/).pop(), bytes: new Uint8Array(f.bytes) }));
+  const onnx = named.filter((f) => /\.onnx$/i.test(f.name));
+  const jsons = named.filter((f) => /\.json$/i.test(f.name));
+  const tokFile = jsons.find((f) => /tokenizer\.json$/i.test(f.name)) ?? jsons.find((f) => !/manifest|config/i.test(f.name));
+  const manifestFile = jsons.find((f) => /manifest\.json$/i.test(f.name));
+  if (onnx.length !== 2) throw new Error(`choose exactly two .onnx files (the vision and the text model); got ${onnx.length}`);
+  if (!tokFile) throw new Error('choose the model\'s tokenizer.json too');
+  const roles = {};
+  for (const f of onnx) {
+    let s;
+    try {
+      s = await ort.InferenceSession.create(f.bytes, { executionProviders: ['wasm'] });
+    } catch (err) {
+      throw new Error(`${f.name} is not an ONNX model ONNX Runtime can load (${String(err?.message || err).split('\n')[0]})`);
+    }
+    const role = s.inputNames.includes('pixel_values') ? 'vision' : s.inputNames.includes('input_ids') ? 'text' : null;
+    if (!role) throw new Error(`${f.name} has inputs ${JSON.stringify(s.inputNames)}: expected a vision model (pixel_values) or a text model (input_ids)`);
+    if (roles[role]) throw new Error(`${roles[role].file.name} and ${f.name} are both ${role} models`);
+    roles[role] = { file: f, session: s };
+  }
+  if (!roles.vision || !roles.text) throw new Error('one .onnx file must be the vision model and the other the text model');
+  for (const [role, out] of [['vision', 'image_embeds'], ['text', 'text_embeds']]) {
+    if (!roles[role].session.outputNames.includes(out)) {
+      throw new Error(`${roles[role].file.name} outputs ${JSON.stringify(roles[role].session.outputNames)}, but a CLIP ${role} model must output "${out}"`);
+    }
+  }
+  const tokenizer = core.createTokenizer(new TextDecoder().decode(tokFile.bytes));
+  // The embedding size, from one tiny run of the text model.
+  const probe = await roles.text.session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from([tokenizer.startId, tokenizer.endId], BigInt), [1, 2]) });
+  const embedDim = probe.text_embeds.dims.at(-1);
+  tokenizer.dispose();
+  const entry = async (f) => ({ file: f.name, bytes: f.bytes.byteLength, sha256: await sha256Hex(f.bytes) });
+  let manifest;
+  if (manifestFile) {
+    manifest = validateManifest(JSON.parse(new TextDecoder().decode(manifestFile.bytes)));
+    for (const role of ['tokenizer', 'vision', 'text']) {
+      const f = role === 'tokenizer' ? tokFile : roles[role].file;
+      const e = await entry(f);
+      if (e.bytes !== manifest[role].bytes || e.sha256 !== manifest[role].sha256) {
+        throw new Error(`${f.name} does not match the chosen manifest.json (size or SHA-256 differs)`);
+      }
+    }
+    manifest = { ...manifest, id: LOCAL_MODEL_ID, tokenizer: { ...manifest.tokenizer, file: tokFile.name },
+      vision: { ...manifest.vision, file: roles.vision.file.name }, text: { ...manifest.text, file: roles.text.file.name } };
+  } else {
+    const quant = (n) => (/quant|q8|uint8|int8/i.test(n) ? 'uint8 (by its file name)' : 'not stated');
+    manifest = validateManifest({
+      id: LOCAL_MODEL_ID,
+      name: `Loaded from files: ${roles.vision.file.name}, ${roles.text.file.name}`,
+      source: 'files chosen by the reader', license: 'as stated by the files\' source',
+      embed_dim: embedDim, logit_scale: 100,
+      image: { size: 224, mean: CLIP_MEAN, std: CLIP_STD },
+      tokenizer: { ...(await entry(tokFile)), context_length: 77 },
+      vision: { ...(await entry(roles.vision.file)), input: 'pixel_values', output: 'image_embeds', quantization: quant(roles.vision.file.name) },
+      text: { ...(await entry(roles.text.file)), input: 'input_ids', output: 'text_embeds', input_type: 'int64', dynamic_length: true, quantization: quant(roles.text.file.name) },
+    });
+  }
+  // Cache like a download, so the next visit can use ?model=local-files without the disk.
+  await cache.open();
+  let cacheNote = cache.unavailable ? `working without a cache: ${cache.unavailable}` : null;
+  for (const [role, f] of [['tokenizer', tokFile], ['vision', roles.vision.file], ['text', roles.text.file]]) {
+    const refused = await cache.put(`${LOCAL_MODEL_ID}/${f.name}`, { sha256: manifest[role].sha256, bytes: f.bytes.byteLength, data: f.bytes.buffer.slice(0), storedAt: Date.now() });
+    if (refused && !cacheNote) cacheNote = `working without a cache: ${refused}`;
+  }
+  const refused = await cache.put(`${LOCAL_MODEL_ID}/manifest.json`, { manifest, storedAt: Date.now() });
+  if (refused && !cacheNote) cacheNote = `working without a cache: ${refused}`;
+  if (!cache.unavailable) await cache.removeStale(LOCAL_MODEL_ID, [tokFile, roles.vision.file, roles.text.file].map((f) => `${LOCAL_MODEL_ID}/${f.name}`).concat(`${LOCAL_MODEL_ID}/manifest.json`));
+  const loaded = {
+    bytes: { tokenizer: tokFile.bytes, vision: roles.vision.file.bytes, text: roles.text.file.bytes },
+    sources: { tokenizer: 'files', vision: 'files', text: 'files' }, cacheNote,
+    digests: { tokenizer: manifest.tokenizer.sha256, vision: manifest.vision.sha256, text: manifest.text.sha256 },
+  };
+  return installModel(manifest, loaded, { threads, started });
 }
 
 function requireModel() {
@@ -209,6 +316,11 @@ const handlers = {
     return coreInfo ?? loadCore();
   },
   loadModel,
+  loadFromFiles,
+  async hasCached({ id }) {
+    await cache.open();
+    return Boolean(await cache.get(`${id}/manifest.json`));
+  },
   cancelLoad() {
     loadAbort?.abort();
     return true;
