@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <queue>
@@ -457,7 +458,7 @@ std::string one_line(std::string s) {
 
 [[noreturn]] void fail(const std::string& what) { throw TokenizerError("tokenizer.json: " + what); }
 
-constexpr std::size_t kQuadraticMaxSymbols = 48;  // beyond this the heap BPE is faster
+constexpr std::size_t kQuadraticMaxSymbols = 48;  // beyond this the linked BPE is faster
 constexpr std::size_t kCacheMaxWordBytes = 64;
 constexpr std::size_t kCacheMaxEntries = 1 << 16;
 constexpr std::size_t kPrefixBytes = 2048;  // texts longer than this are cut into prefixes
@@ -466,17 +467,92 @@ constexpr std::size_t kPrefixBytes = 2048;  // texts longer than this are cut in
 
 // ================================ Tokenizer ================================
 
-struct Tokenizer::Impl {
-  std::vector<std::string> id_to_token;
-  std::vector<bool> defined;  // id_to_token[id] is a real entry
-  std::unordered_map<std::string, int32_t> vocab;
+namespace {
+
+// Open addressing from a pair of symbol ids to its merge: looked up on every BPE step.
+class MergeTable {
+ public:
   struct Merge {
     int32_t rank, result;
   };
-  std::unordered_map<uint64_t, Merge> merges;
+  void reserve(std::size_t n) {
+    std::size_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    rehash(cap);
+  }
+  void insert(int32_t a, int32_t b, Merge m) {
+    if (2 * (size_ + 1) > keys_.size()) rehash(std::max<std::size_t>(16, 2 * keys_.size()));
+    const uint64_t k = key(a, b);
+    std::size_t i = slot(k);
+    while (keys_[i] != kEmpty && keys_[i] != k) i = (i + 1) & mask_;
+    if (keys_[i] == kEmpty) ++size_;
+    keys_[i] = k;
+    values_[i] = m;  // a repeated pair keeps its last rank
+  }
+  const Merge* find(int32_t a, int32_t b) const {
+    if (keys_.empty()) return nullptr;
+    const uint64_t k = key(a, b);
+    for (std::size_t i = slot(k);; i = (i + 1) & mask_) {
+      if (keys_[i] == k) return &values_[i];
+      if (keys_[i] == kEmpty) return nullptr;
+    }
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = ~uint64_t{0};  // ids are non-negative: never a key
+  std::vector<uint64_t> keys_;
+  std::vector<Merge> values_;
+  std::size_t mask_ = 0, size_ = 0;
+
+  static uint64_t key(int32_t a, int32_t b) {
+    return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
+  }
+  std::size_t slot(uint64_t k) const {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    return static_cast<std::size_t>(k) & mask_;
+  }
+  void rehash(std::size_t cap) {
+    std::vector<uint64_t> old_keys(cap, kEmpty);
+    std::vector<Merge> old_values(cap);
+    old_keys.swap(keys_);
+    old_values.swap(values_);
+    mask_ = cap - 1;
+    size_ = 0;
+    for (std::size_t i = 0; i < old_keys.size(); ++i) {
+      if (old_keys[i] == kEmpty) continue;
+      std::size_t j = slot(old_keys[i]);
+      while (keys_[j] != kEmpty) j = (j + 1) & mask_;
+      keys_[j] = old_keys[i];
+      values_[j] = old_values[i];
+      ++size_;
+    }
+  }
+};
+
+}  // namespace
+
+struct Tokenizer::Impl {
+  // Every token's bytes back to back, and where each id's token lies: two allocations for
+  // the whole vocabulary instead of one per token (loading time counts on the page).
+  std::string token_text;
+  struct TokenSpan {
+    uint32_t offset = 0, length = 0;
+    bool defined = false;
+  };
+  std::vector<TokenSpan> spans;
+  std::string_view token_at(int32_t id) const {
+    return {token_text.data() + spans[id].offset, spans[id].length};
+  }
+  MergeTable merges;
+  struct RankedMerge {
+    int32_t left, right, result;
+  };
+  std::vector<RankedMerge> by_rank;
   std::array<int32_t, 256> byte_id{}, byte_end_id{};
   std::array<char32_t, 256> byte_char{};
-  std::unordered_map<char32_t, uint8_t> char_byte;
+  std::array<int16_t, 512> char_byte{};  // byte symbol (all below U+0200) -> byte, or -1
   std::string suffix = "</w>";
   int32_t start = -1, end = -1;
   std::vector<std::string> specials;  // start and end strings: the pattern's literals
@@ -486,16 +562,8 @@ struct Tokenizer::Impl {
   mutable std::mutex cache_mutex;
   mutable std::unordered_map<std::string, std::vector<int32_t>> cache;
 
-  static uint64_t key(int32_t a, int32_t b) {
-    return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
-  }
-  const Merge* find_merge(int32_t a, int32_t b) const {
-    auto it = merges.find(key(a, b));
-    return it == merges.end() ? nullptr : &it->second;
-  }
-
   void bpe_quadratic(std::vector<int32_t>& sym) const;
-  void bpe_heap(std::vector<int32_t>& sym) const;
+  void bpe_linked(std::vector<int32_t>& sym) const;
   void bpe(std::string_view word, Tokenizer::BpeMethod method, std::vector<int32_t>& out) const;
   void word_tokens(const std::string& word, std::vector<int32_t>& out) const;
   bool tokenize_part(std::string_view bytes, std::size_t want, bool is_prefix,
@@ -507,10 +575,10 @@ struct Tokenizer::Impl {
 // occurrence of it, left to right, until no pair has a rank.
 void Tokenizer::Impl::bpe_quadratic(std::vector<int32_t>& sym) const {
   while (sym.size() > 1) {
-    const Merge* best = nullptr;
+    const MergeTable::Merge* best = nullptr;
     int32_t a = 0, b = 0;
     for (std::size_t i = 0; i + 1 < sym.size(); ++i) {
-      const Merge* m = find_merge(sym[i], sym[i + 1]);
+      const MergeTable::Merge* m = merges.find(sym[i], sym[i + 1]);
       if (m && (!best || m->rank < best->rank)) best = m, a = sym[i], b = sym[i + 1];
     }
     if (!best) break;
@@ -527,54 +595,56 @@ void Tokenizer::Impl::bpe_quadratic(std::vector<int32_t>& sym) const {
   }
 }
 
-// The same result in O(n log n) for long words: a heap of candidate pairs over a linked list.
-// All pairs of the lowest rank are merged as one pass, in text order, and pairs created by
-// that pass wait until it ends, exactly as the reference's pass over the word does.
-void Tokenizer::Impl::bpe_heap(std::vector<int32_t>& sym) const {
+// The same result in about linear time for long words: symbols in a linked list, and per
+// merge rank the positions where that pair occurs. The lowest rank's positions are merged as
+// one pass in text order; pairs the pass creates are queued after it, as the reference's
+// pass over the whole word does. A queued position is re-checked when its turn comes (the
+// pair there may have changed), so stale entries cost nothing but a comparison.
+void Tokenizer::Impl::bpe_linked(std::vector<int32_t>& sym) const {
   const int32_t n = static_cast<int32_t>(sym.size());
   std::vector<int32_t> prev(n), next(n);
-  std::vector<uint32_t> version(n, 0);
+  std::vector<uint32_t> merged_in(n, 0);
   std::vector<char> alive(n, 1);
   for (int32_t i = 0; i < n; ++i) prev[i] = i - 1, next[i] = (i + 1 < n) ? i + 1 : -1;
-  struct Entry {
-    int32_t rank, left, right, result;
-    uint32_t v_left, v_right;
-    bool operator>(const Entry& o) const {
-      return rank != o.rank ? rank > o.rank : left > o.left;
+  std::unordered_map<int32_t, std::vector<int32_t>> at_rank;
+  std::priority_queue<int32_t, std::vector<int32_t>, std::greater<int32_t>> ranks;
+  auto queue = [&](int32_t l, int32_t r) {
+    if (const MergeTable::Merge* m = merges.find(sym[l], sym[r])) {
+      std::vector<int32_t>& q = at_rank[m->rank];
+      if (q.empty()) ranks.push(m->rank);
+      q.push_back(l);
     }
   };
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap;
-  auto candidate = [&](int32_t l, int32_t r, std::vector<Entry>* to) {
-    if (const Merge* m = find_merge(sym[l], sym[r])) {
-      const Entry e{m->rank, l, r, m->result, version[l], version[r]};
-      if (to) to->push_back(e); else heap.push(e);
+  for (int32_t i = 0; i + 1 < n; ++i) queue(i, i + 1);
+  std::vector<int32_t> work, done;
+  uint32_t pass = 0;
+  while (!ranks.empty()) {
+    const int32_t rank = ranks.top();
+    ranks.pop();
+    auto it = at_rank.find(rank);
+    if (it == at_rank.end() || it->second.empty()) continue;
+    work.swap(it->second);
+    it->second.clear();
+    if (!std::is_sorted(work.begin(), work.end())) std::sort(work.begin(), work.end());
+    const RankedMerge& rm = by_rank[rank];
+    ++pass;
+    done.clear();
+    for (const int32_t l : work) {
+      if (!alive[l]) continue;
+      const int32_t r = next[l];
+      if (r < 0 || sym[l] != rm.left || sym[r] != rm.right) continue;
+      sym[l] = rm.result;
+      alive[r] = 0;
+      next[l] = next[r];
+      if (next[r] >= 0) prev[next[r]] = l;
+      merged_in[l] = pass;
+      done.push_back(l);
     }
-  };
-  for (int32_t i = 0; i + 1 < n; ++i) candidate(i, i + 1, nullptr);
-  std::vector<Entry> pass, created;
-  while (!heap.empty()) {
-    const int32_t rank = heap.top().rank;
-    pass.clear();
-    while (!heap.empty() && heap.top().rank == rank) {
-      pass.push_back(heap.top());
-      heap.pop();
+    for (const int32_t l : done) {
+      // a left neighbour merged in this same pass queues this pair itself
+      if (prev[l] >= 0 && merged_in[prev[l]] != pass) queue(prev[l], l);
+      if (next[l] >= 0) queue(l, next[l]);
     }
-    created.clear();
-    for (const Entry& e : pass) {
-      if (!alive[e.left] || !alive[e.right] || version[e.left] != e.v_left ||
-          version[e.right] != e.v_right || next[e.left] != e.right)
-        continue;  // stale: one side was merged since this pair was seen
-      sym[e.left] = e.result;
-      ++version[e.left];
-      alive[e.right] = 0;
-      ++version[e.right];
-      const int32_t after = next[e.right];
-      next[e.left] = after;
-      if (after >= 0) prev[after] = e.left;
-      if (prev[e.left] >= 0) candidate(prev[e.left], e.left, &created);
-      if (after >= 0) candidate(e.left, after, &created);
-    }
-    for (const Entry& e : created) heap.push(e);
   }
   std::size_t w = 0;
   for (int32_t i = 0; i >= 0 && i < n; i = next[i]) sym[w++] = sym[i];
@@ -595,28 +665,26 @@ void Tokenizer::Impl::bpe(std::string_view word, Tokenizer::BpeMethod method,
     sym[i] = byte_id[static_cast<unsigned char>(word[i])];
   sym.back() = byte_end_id[static_cast<unsigned char>(word.back())];
   if (method == BpeMethod::Auto)
-    method = sym.size() <= kQuadraticMaxSymbols ? BpeMethod::Quadratic : BpeMethod::Heap;
-  if (method == BpeMethod::Quadratic) bpe_quadratic(sym); else bpe_heap(sym);
+    method = sym.size() <= kQuadraticMaxSymbols ? BpeMethod::Quadratic : BpeMethod::Linked;
+  if (method == BpeMethod::Quadratic) bpe_quadratic(sym); else bpe_linked(sym);
   out.insert(out.end(), sym.begin(), sym.end());
 }
 
+// The caller holds cache_mutex (once per text, not per word: locking is a call the WASM
+// build pays dearly for).
 void Tokenizer::Impl::word_tokens(const std::string& word, std::vector<int32_t>& out) const {
   if (word.size() > kCacheMaxWordBytes) {
     bpe(word, BpeMethod::Auto, out);
     return;
   }
-  {
-    std::lock_guard<std::mutex> lock(cache_mutex);
-    auto it = cache.find(word);
-    if (it != cache.end()) {
-      out.insert(out.end(), it->second.begin(), it->second.end());
-      return;
-    }
+  auto it = cache.find(word);
+  if (it != cache.end()) {
+    out.insert(out.end(), it->second.begin(), it->second.end());
+    return;
   }
   std::vector<int32_t> ids;
   bpe(word, BpeMethod::Auto, ids);
   out.insert(out.end(), ids.begin(), ids.end());
-  std::lock_guard<std::mutex> lock(cache_mutex);
   if (cache.size() >= kCacheMaxEntries) cache.clear();  // bounded memory for a long session
   cache.emplace(word, std::move(ids));
 }
@@ -650,6 +718,7 @@ bool Tokenizer::Impl::tokenize_part(std::string_view bytes, std::size_t want, bo
 // (up to its trailing whitespace), and a long text needs only as much prefix as gives the
 // tokens the context can hold; the prefix grows geometrically, keeping the total linear.
 std::vector<int32_t> Tokenizer::Impl::text_tokens(std::string_view text, std::size_t want) const {
+  const std::lock_guard<std::mutex> lock(cache_mutex);
   std::vector<int32_t> out;
   if (text.size() > kPrefixBytes && want <= text.size() / 16) {
     std::size_t limit = std::max(kPrefixBytes, want * 16);
@@ -704,7 +773,7 @@ Encoding Tokenizer::encode(std::string_view text, std::size_t context_length) co
   e.display.reserve(e.ids.size());
   e.word_end.reserve(e.ids.size());
   for (int32_t id : e.ids) {
-    e.tokens.push_back(token(id));
+    e.tokens.emplace_back(token(id));
     e.display.push_back(display(id));
     e.word_end.push_back(is_word_end(id));
   }
@@ -719,63 +788,304 @@ std::vector<int32_t> Tokenizer::bpe_word(std::string_view word, BpeMethod method
 
 int32_t Tokenizer::start_id() const { return impl_->start; }
 int32_t Tokenizer::end_id() const { return impl_->end; }
-std::size_t Tokenizer::vocab_size() const { return impl_->id_to_token.size(); }
+std::size_t Tokenizer::vocab_size() const { return impl_->spans.size(); }
 
-const std::string& Tokenizer::token(int32_t id) const {
-  if (id < 0 || static_cast<std::size_t>(id) >= impl_->id_to_token.size() ||
-      !impl_->defined[id])
+std::string_view Tokenizer::token(int32_t id) const {
+  if (id < 0 || static_cast<std::size_t>(id) >= impl_->spans.size() || !impl_->spans[id].defined)
     throw TokenizerError("token id " + std::to_string(id) + " is not in the vocabulary");
-  return impl_->id_to_token[id];
+  return impl_->token_at(id);
 }
 
 bool Tokenizer::is_word_end(int32_t id) const {
-  const std::string& t = token(id);
+  const std::string_view t = token(id);
   const std::string& sfx = impl_->suffix;
   return !impl_->is_special[id] && !sfx.empty() && t.size() >= sfx.size() &&
          t.compare(t.size() - sfx.size(), sfx.size(), sfx) == 0;
 }
 
 // Back from byte symbols to text, as the reference's decode() does (bytes that do not form
-// a whole character become U+FFFD).
-std::string Tokenizer::display(int32_t id) const {
-  std::string t = token(id);
-  if (impl_->is_special[id]) return t;
-  if (is_word_end(id)) t.resize(t.size() - impl_->suffix.size());
-  std::string bytes;
-  for (char32_t c : utf8::decode(t)) {
-    auto it = impl_->char_byte.find(c);
-    if (it != impl_->char_byte.end()) bytes.push_back(static_cast<char>(it->second));
-    else utf8::append(c, bytes);
+// a whole character become U+FFFD). No allocation for ordinary tokens: it runs per token.
+void Tokenizer::append_display(int32_t id, std::string& out) const {
+  std::string_view t = token(id);
+  const Impl& m = *impl_;
+  if (m.is_special[id]) {
+    out.append(t);
+    return;
   }
-  return utf8::encode(utf8::decode(bytes));
+  if (is_word_end(id)) t.remove_suffix(m.suffix.size());
+  char local[128];
+  std::string big;
+  char* bytes = local;
+  if (t.size() > sizeof local) {
+    big.resize(t.size());
+    bytes = &big[0];
+  }
+  std::size_t n = 0;  // a symbol's UTF-8 is never shorter than what it stands for
+  utf8::for_each_codepoint(t, [&](char32_t c) {
+    if (c < m.char_byte.size() && m.char_byte[c] >= 0) {
+      bytes[n++] = static_cast<char>(m.char_byte[c]);
+    } else {  // not a byte symbol (an odd vocab): keep the character itself
+      std::string one;
+      utf8::append(c, one);
+      for (char b : one) bytes[n++] = b;
+    }
+  });
+  utf8::append_valid(std::string_view(bytes, n), out);
+}
+
+std::string Tokenizer::display(int32_t id) const {
+  std::string out;
+  append_display(id, out);
+  return out;
 }
 
 // ================================= loading =================================
 
 namespace {
 
+// Streams tokenizer.json: model.vocab (~50k entries) and model.merges (~49k) go straight
+// into flat buffers, everything else (small) becomes an ordinary JSON tree. A full DOM of
+// the 3.9 MB file costs several times more, which matters for the page's load budget.
+class LoadSax : public nlohmann::json_sax<Json> {
+ public:
+  Json root;
+  bool vocab_streamed = false, merges_streamed = false;
+  std::string vocab_text;  // the vocab's tokens back to back
+  struct VocabEntry {
+    uint32_t offset, length;
+    int64_t id;  // -1 for a negative number
+  };
+  std::vector<VocabEntry> vocab;
+  std::string vocab_error;  // first bad vocab entry
+  std::string merge_text;   // left then right symbol of each merge, back to back
+  struct MergeEntry {
+    uint32_t offset, left, right;  // left symbol's bytes, then right's: together the result
+  };
+  std::vector<MergeEntry> merges;
+  std::string merges_error;  // first bad merges entry
+  std::string parse_error_message;
+
+  bool null() override { return value(Json()); }
+  bool boolean(bool v) override { return value(Json(v)); }
+  bool number_integer(number_integer_t v) override {
+    if (vocab_value()) return add_vocab(v < 0 ? -1 : v);
+    return value(Json(v));
+  }
+  bool number_unsigned(number_unsigned_t v) override {
+    if (vocab_value())
+      return add_vocab(v > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(v));
+    return value(Json(v));
+  }
+  bool number_float(number_float_t v, const string_t&) override { return value(Json(v)); }
+  bool binary(binary_t&) override { return value(Json()); }
+  bool string(string_t& v) override {
+    if (mode_ == Mode::Merges) {
+      if (depth_ == 1) {
+        const std::size_t sp = v.find(' ');
+        if (sp == std::string::npos || v.find(' ', sp + 1) != std::string::npos)
+          return bad_merge(quote(v) + " is not two symbols separated by one space");
+        add_merge(std::string_view(v).substr(0, sp), std::string_view(v).substr(sp + 1));
+        return true;
+      }
+      if (depth_ == 2) pair_.push_back(std::move(v));
+      return true;
+    }
+    return value(Json(std::move(v)));
+  }
+  bool key(string_t& k) override {
+    if (mode_ == Mode::Vocab && depth_ == 1) vocab_key_.assign(k);
+    else if (mode_ == Mode::Dom) key_.assign(k);
+    return true;
+  }
+  bool start_object(std::size_t) override {
+    if (mode_ == Mode::Dom && in_model() && key_ == "vocab") {
+      mode_ = Mode::Vocab, depth_ = 1, vocab_streamed = true;
+      return true;
+    }
+    if (mode_ != Mode::Dom) return nested_start();
+    return open(Json::object());
+  }
+  bool start_array(std::size_t) override {
+    if (mode_ == Mode::Dom && in_model() && key_ == "merges") {
+      mode_ = Mode::Merges, depth_ = 1, merges_streamed = true;
+      return true;
+    }
+    if (mode_ == Mode::Merges && depth_ == 1) {
+      pair_.clear();
+      pair_ok_ = true;
+      ++depth_;
+      return true;
+    }
+    if (mode_ != Mode::Dom) return nested_start();
+    return open(Json::array());
+  }
+  bool end_object() override { return close(); }
+  bool end_array() override {
+    if (mode_ == Mode::Merges && depth_ == 2) {
+      --depth_;
+      if (!pair_ok_ || pair_.size() != 2)
+        return bad_merge("is neither \"left right\" nor [\"left\", \"right\"]");
+      add_merge(pair_[0], pair_[1]);
+      return true;
+    }
+    return close();
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    parse_error_message = one_line(e.what());
+    return false;
+  }
+
+ private:
+  enum class Mode { Dom, Vocab, Merges };
+  Mode mode_ = Mode::Dom;
+  int depth_ = 0;  // nesting inside the streamed vocab/merges container
+  std::vector<Json*> stack_;
+  std::vector<bool> stack_is_model_;
+  std::string key_, vocab_key_;
+  std::vector<std::string> pair_;
+  bool pair_ok_ = true;
+
+  bool in_model() const { return stack_.size() == 2 && stack_is_model_.back(); }
+  bool vocab_value() const { return mode_ == Mode::Vocab && depth_ == 1; }
+
+  bool add_vocab(int64_t id) {
+    vocab.push_back({static_cast<uint32_t>(vocab_text.size()),
+                     static_cast<uint32_t>(vocab_key_.size()), id});
+    vocab_text += vocab_key_;
+    return true;
+  }
+  void add_merge(std::string_view left, std::string_view right) {
+    merges.push_back({static_cast<uint32_t>(merge_text.size()), static_cast<uint32_t>(left.size()),
+                      static_cast<uint32_t>(right.size())});
+    merge_text.append(left).append(right);
+  }
+
+  // A value in the tree: at the top, appended to an array, or under the last key.
+  Json* place(Json v) {
+    if (stack_.empty()) {
+      root = std::move(v);
+      return &root;
+    }
+    Json& top = *stack_.back();
+    if (top.is_array()) {
+      top.push_back(std::move(v));
+      return &top.back();
+    }
+    Json& slot = top[key_];
+    slot = std::move(v);
+    return &slot;
+  }
+  bool open(Json container) {
+    const bool is_model = stack_.size() == 1 && key_ == "model";
+    stack_.push_back(place(std::move(container)));
+    stack_is_model_.push_back(is_model);
+    return true;
+  }
+  bool close() {
+    if (mode_ != Mode::Dom) {
+      if (--depth_ == 0) mode_ = Mode::Dom;
+      return true;
+    }
+    stack_.pop_back();
+    stack_is_model_.pop_back();
+    return true;
+  }
+  bool value(Json v) {
+    if (mode_ == Mode::Vocab) {
+      if (depth_ == 1 && vocab_error.empty())
+        vocab_error = "model.vocab[" + quote(vocab_key_) + "] is not an integer id";
+      return true;
+    }
+    if (mode_ == Mode::Merges) {
+      if (depth_ == 1) return bad_merge("is neither \"left right\" nor [\"left\", \"right\"]");
+      if (depth_ == 2) pair_ok_ = false;
+      return true;
+    }
+    place(std::move(v));
+    return true;
+  }
+  bool nested_start() {  // an object or array where vocab ids or merge strings belong
+    if (mode_ == Mode::Vocab && depth_ == 1 && vocab_error.empty())
+      vocab_error = "model.vocab[" + quote(vocab_key_) + "] is not an integer id";
+    if (mode_ == Mode::Merges && depth_ == 2) pair_ok_ = false;
+    ++depth_;
+    return true;
+  }
+  bool bad_merge(const std::string& what) {
+    if (merges_error.empty())
+      merges_error = "model.merges[" + std::to_string(merges.size()) + "] " + what;
+    add_merge({}, {});  // keeps later indices right
+    return true;
+  }
+};
+
+// token -> id while loading, over views of the tokens' bytes (open addressing). Slots keep
+// the hash, so probing rarely touches the token bytes themselves.
+class VocabIndex {
+ public:
+  explicit VocabIndex(std::size_t n) {
+    std::size_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    slots_.assign(cap, Slot{});
+    mask_ = cap - 1;
+  }
+  // A later duplicate replaces the earlier one (as a repeated JSON key does) unless
+  // keep_existing is set (added tokens never shadow the vocab).
+  void insert(std::string_view key, int32_t id, bool keep_existing = false) {
+    const uint64_t h = hash(key);
+    std::size_t i = h & mask_;
+    while (slots_[i].id >= 0 && !(slots_[i].hash == h && slots_[i].key == key)) i = (i + 1) & mask_;
+    if (slots_[i].id >= 0 && keep_existing) return;
+    slots_[i] = {h, key, id};
+  }
+  int32_t find(std::string_view key) const {
+    const uint64_t h = hash(key);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.id < 0) return -1;
+      if (s.hash == h && s.key == key) return s.id;
+    }
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    std::string_view key;
+    int32_t id = -1;
+  };
+  std::vector<Slot> slots_;
+  std::size_t mask_;
+  static uint64_t hash(std::string_view s) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+    return (h ^ (h >> 32)) * 0x9e3779b97f4a7c15ull >> 16;  // spread into the low bits used
+  }
+};
+
+int32_t checked_id(int64_t id, const std::function<std::string()>& where, std::size_t limit) {
+  if (id < 0 || static_cast<uint64_t>(id) >= limit)
+    fail(where() + " = " + (id < 0 ? std::string("a negative number") : std::to_string(id)) +
+         " is out of range (ids must be 0 to " + std::to_string(limit - 1) +
+         " for a file this size)");
+  return static_cast<int32_t>(id);
+}
+
 int32_t json_id(const Json& v, const std::string& where, std::size_t limit) {
-  int64_t id = -1;
   if (v.is_number_unsigned()) {
     const uint64_t u = v.get<uint64_t>();
-    id = u > static_cast<uint64_t>(INT32_MAX) ? INT64_MAX : static_cast<int64_t>(u);
-  } else if (v.is_number_integer()) {
-    id = v.get<int64_t>();
-  } else {
-    fail(where + " is not an integer id");
+    return checked_id(u > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(u),
+                      [&] { return where; }, limit);
   }
-  if (id < 0 || static_cast<uint64_t>(id) >= limit)
-    fail(where + " = " + std::to_string(id) + " is out of range (ids must be 0 to " +
-         std::to_string(limit - 1) + " for a file this size)");
-  return static_cast<int32_t>(id);
+  if (v.is_number_integer()) return checked_id(v.get<int64_t>(), [&] { return where; }, limit);
+  fail(where + " is not an integer id");
 }
 
 // The start/end tokens the post-processor adds: RobertaProcessing/BertProcessing give
 // cls/sep as [string, id]; TemplateProcessing lists special tokens around the sequence.
 void find_post_processor_specials(const Json& pp, std::string& start, std::string& end) {
   if (!pp.is_object()) return;
-  const std::string type = pp.value("type", std::string());
-  if (type == "Sequence" && pp.contains("processors") && pp["processors"].is_array()) {
+  const Json* type = pp.contains("type") ? &pp["type"] : nullptr;
+  if (type && *type == "Sequence" && pp.contains("processors") && pp["processors"].is_array()) {
     for (const Json& p : pp["processors"]) find_post_processor_specials(p, start, end);
     return;
   }
@@ -801,24 +1111,31 @@ void find_post_processor_specials(const Json& pp, std::string& start, std::strin
 }  // namespace
 
 Tokenizer Tokenizer::from_json(std::string_view json_text) {
-  Json root;
+  if (json_text.size() >= UINT32_MAX) fail("the file is larger than 4 GB");
+  LoadSax sax;
+  bool parsed = false;
   try {
-    root = Json::parse(json_text.begin(), json_text.end());
+    parsed = Json::sax_parse(json_text.begin(), json_text.end(), &sax);
   } catch (const Json::exception& e) {
-    fail("not valid JSON (" + one_line(e.what()) + ")");
+    sax.parse_error_message = one_line(e.what());
   }
+  if (!parsed)
+    fail("not valid JSON (" +
+         (sax.parse_error_message.empty() ? std::string("parse failed") : sax.parse_error_message) +
+         ")");
+  const Json& root = sax.root;
   if (!root.is_object()) fail("the top level is not a JSON object");
   if (!root.contains("model")) fail("\"model\" is missing");
   const Json& model = root["model"];
   if (!model.is_object()) fail("\"model\" is not an object");
   if (model.contains("type") && model["type"] != "BPE")
     fail("model.type is " + quote(model["type"].dump()) + ", only \"BPE\" is supported");
-  if (!model.contains("vocab") || !model["vocab"].is_object())
-    fail("model.vocab is missing or not an object of token -> id");
-  if (!model.contains("merges") || !model["merges"].is_array())
-    fail("model.merges is missing or not an array");
+  if (!sax.vocab_streamed) fail("model.vocab is missing or not an object of token -> id");
+  if (!sax.vocab_error.empty()) fail(sax.vocab_error);
+  if (!sax.merges_streamed) fail("model.merges is missing or not an array");
   const Json& added = root.contains("added_tokens") ? root["added_tokens"] : Json::array();
   if (!added.is_array() && !added.is_null()) fail("added_tokens is not an array");
+  const std::size_t added_count = added.is_array() ? added.size() : 0;
 
   auto impl = std::make_unique<Impl>();
   Impl& m = *impl;
@@ -833,120 +1150,120 @@ Tokenizer Tokenizer::from_json(std::string_view json_text) {
       !model["continuing_subword_prefix"].get<std::string>().empty())
     fail("model.continuing_subword_prefix is set, which CLIP's BPE does not use");
 
-  // ---- ids ----
-  const Json& vocab = model["vocab"];
+  // ---- ids: the vocab, then the added tokens ----
   // Ids index a table, so a file must not make it absurdly large; twice the entry count
   // leaves room for holes.
-  const std::size_t limit =
-      std::max<std::size_t>(1024, 2 * (vocab.size() + (added.is_array() ? added.size() : 0)));
-  m.vocab.reserve(vocab.size() * 2);
-  auto define = [&](const std::string& tok, int32_t id, const std::string& where) {
-    if (static_cast<std::size_t>(id) >= m.id_to_token.size()) {
-      m.id_to_token.resize(id + 1);
-      m.defined.resize(id + 1, false);
-    }
-    if (m.defined[id] && m.id_to_token[id] != tok)
-      fail(where + " gives id " + std::to_string(id) + " to " + quote(tok) + ", but " +
-           quote(m.id_to_token[id]) + " already has it");
-    m.id_to_token[id] = tok;
-    m.defined[id] = true;
+  const std::size_t limit = std::max<std::size_t>(1024, 2 * (sax.vocab.size() + added_count));
+  m.token_text = std::move(sax.vocab_text);
+  auto define = [&](uint32_t offset, uint32_t length, int32_t id,
+                    const std::function<std::string()>& where) {
+    if (static_cast<std::size_t>(id) >= m.spans.size()) m.spans.resize(id + 1);
+    const std::string_view tok(m.token_text.data() + offset, length);
+    if (m.spans[id].defined && m.token_at(id) != tok)
+      fail(where() + " gives id " + std::to_string(id) + " to " + quote(tok) + ", but " +
+           quote(m.token_at(id)) + " already has it");
+    m.spans[id] = {offset, length, true};
   };
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    const std::string where = "model.vocab[" + quote(it.key()) + "]";
-    const int32_t id = json_id(it.value(), where, limit);
-    define(it.key(), id, where);
-    m.vocab.emplace(it.key(), id);
+  m.spans.reserve(sax.vocab.size() + added_count);
+  for (const LoadSax::VocabEntry& e : sax.vocab) {
+    auto where = [&] {
+      return "model.vocab[" + quote(std::string_view(m.token_text).substr(e.offset, e.length)) + "]";
+    };
+    define(e.offset, e.length, checked_id(e.id, where, limit), where);
   }
-  std::unordered_map<std::string, int32_t> added_ids;
-  if (added.is_array()) {
-    for (std::size_t i = 0; i < added.size(); ++i) {
-      const std::string where = "added_tokens[" + std::to_string(i) + "]";
-      const Json& a = added[i];
-      if (!a.is_object() || !a.contains("content") || !a["content"].is_string() ||
-          !a.contains("id"))
-        fail(where + " needs \"id\" and \"content\"");
-      const std::string content = a["content"].get<std::string>();
-      const int32_t id = json_id(a["id"], where + ".id", limit);
-      define(content, id, where);
-      m.vocab.emplace(content, id);
-      added_ids[content] = id;
-    }
+  std::vector<std::pair<std::string, int32_t>> added_tokens;
+  for (std::size_t i = 0; i < added_count; ++i) {
+    const std::string where = "added_tokens[" + std::to_string(i) + "]";
+    const Json& a = added[i];
+    if (!a.is_object() || !a.contains("content") || !a["content"].is_string() || !a.contains("id"))
+      fail(where + " needs \"id\" and \"content\"");
+    const std::string& content = a["content"].get_ref<const std::string&>();
+    const int32_t id = json_id(a["id"], where + ".id", limit);
+    const auto offset = static_cast<uint32_t>(m.token_text.size());
+    m.token_text += content;
+    define(offset, static_cast<uint32_t>(content.size()), id, [&] { return where; });
+    added_tokens.emplace_back(content, id);
   }
-  if (m.id_to_token.empty()) fail("model.vocab is empty");
+  if (m.spans.empty()) fail("model.vocab is empty");
+  // token_text is complete: views into it stay valid from here on
+  VocabIndex vocab(sax.vocab.size() + added_count);
+  for (const LoadSax::VocabEntry& e : sax.vocab)
+    vocab.insert(std::string_view(m.token_text).substr(e.offset, e.length),
+                 static_cast<int32_t>(e.id));
+  for (const auto& added_token : added_tokens)
+    vocab.insert(m.token_at(added_token.second), added_token.second, /*keep_existing=*/true);
 
   // ---- start and end tokens ----
   std::string start_text, end_text;
+  auto is_added = [&](const std::string& s) {
+    return std::any_of(added_tokens.begin(), added_tokens.end(),
+                       [&](const auto& a) { return a.first == s; });
+  };
   if (root.contains("post_processor"))
     find_post_processor_specials(root["post_processor"], start_text, end_text);
-  if (start_text.empty() && added_ids.count("<|startoftext|>")) start_text = "<|startoftext|>";
-  if (end_text.empty() && added_ids.count("<|endoftext|>")) end_text = "<|endoftext|>";
-  if (start_text.empty() && m.vocab.count("<|startoftext|>")) start_text = "<|startoftext|>";
-  if (end_text.empty() && m.vocab.count("<|endoftext|>")) end_text = "<|endoftext|>";
+  if (start_text.empty() && is_added("<|startoftext|>")) start_text = "<|startoftext|>";
+  if (end_text.empty() && is_added("<|endoftext|>")) end_text = "<|endoftext|>";
+  if (start_text.empty() && vocab.find("<|startoftext|>") >= 0) start_text = "<|startoftext|>";
+  if (end_text.empty() && vocab.find("<|endoftext|>") >= 0) end_text = "<|endoftext|>";
   if (start_text.empty())
     fail("no start token: post_processor names none and there is no \"<|startoftext|>\"");
   if (end_text.empty())
     fail("no end token: post_processor names none and there is no \"<|endoftext|>\"");
   for (const std::string* sp : {&start_text, &end_text}) {
-    if (!m.vocab.count(*sp))
+    if (vocab.find(*sp) < 0)
       fail("the post_processor's special token " + quote(*sp) +
            " is neither in model.vocab nor in added_tokens");
   }
-  m.start = m.vocab[start_text];
-  m.end = m.vocab[end_text];
+  m.start = vocab.find(start_text);
+  m.end = vocab.find(end_text);
   m.specials = {start_text, end_text};
   m.splitter = Splitter(m.specials);
-  m.is_special.assign(m.id_to_token.size(), false);
+  m.is_special.assign(m.spans.size(), false);
   m.is_special[m.start] = m.is_special[m.end] = true;
-  for (const auto& [content, id] : added_ids) m.is_special[id] = true;
+  for (const auto& [content, id] : added_tokens) m.is_special[id] = true;
 
   // ---- the 256 byte symbols, plain and as word ends ----
   m.byte_char = bytes_to_unicode();
+  m.char_byte.fill(-1);
   for (int b = 0; b < 256; ++b) {
     std::string sym;
     utf8::append(m.byte_char[b], sym);
-    m.char_byte[m.byte_char[b]] = static_cast<uint8_t>(b);
+    m.char_byte[m.byte_char[b]] = static_cast<int16_t>(b);
     char hex[8];
     std::snprintf(hex, sizeof hex, "0x%02X", b);
-    auto it = m.vocab.find(sym);
-    if (it == m.vocab.end())
+    m.byte_id[b] = vocab.find(sym);
+    if (m.byte_id[b] < 0)
       fail("model.vocab lacks the byte-level symbol " + quote(sym) + " (byte " + hex + ")");
-    m.byte_id[b] = it->second;
-    it = m.vocab.find(sym + m.suffix);
-    if (it == m.vocab.end())
+    m.byte_end_id[b] = vocab.find(sym + m.suffix);
+    if (m.byte_end_id[b] < 0)
       fail("model.vocab lacks the byte-level word end " + quote(sym + m.suffix) + " (byte " +
            hex + ")");
-    m.byte_end_id[b] = it->second;
   }
 
   // ---- merges: "left right" strings or [left, right] arrays, ranked by position ----
-  const Json& merges = model["merges"];
-  m.merges.reserve(merges.size() * 2);
-  for (std::size_t i = 0; i < merges.size(); ++i) {
-    const std::string where = "model.merges[" + std::to_string(i) + "]";
-    const Json& e = merges[i];
-    std::string left, right;
-    if (e.is_string()) {
-      const std::string s = e.get<std::string>();
-      const std::size_t sp = s.find(' ');
-      if (sp == std::string::npos || s.find(' ', sp + 1) != std::string::npos)
-        fail(where + " = " + quote(s) + " is not two symbols separated by one space");
-      left = s.substr(0, sp);
-      right = s.substr(sp + 1);
-    } else if (e.is_array() && e.size() == 2 && e[0].is_string() && e[1].is_string()) {
-      left = e[0].get<std::string>();
-      right = e[1].get<std::string>();
-    } else {
-      fail(where + " is neither \"left right\" nor [\"left\", \"right\"]");
-    }
-    if (left.empty() || right.empty()) fail(where + " has an empty symbol");
-    auto l = m.vocab.find(left), r = m.vocab.find(right), res = m.vocab.find(left + right);
-    if (l == m.vocab.end()) fail(where + " uses " + quote(left) + ", which is not in model.vocab");
-    if (r == m.vocab.end()) fail(where + " uses " + quote(right) + ", which is not in model.vocab");
-    if (res == m.vocab.end())
-      fail(where + " makes " + quote(left + right) + ", which is not in model.vocab");
+  if (!sax.merges_error.empty()) fail(sax.merges_error);
+  m.merges.reserve(sax.merges.size());
+  m.by_rank.resize(sax.merges.size());
+  const std::string_view mt(sax.merge_text);
+  for (std::size_t i = 0; i < sax.merges.size(); ++i) {
+    const LoadSax::MergeEntry& e = sax.merges[i];
+    const std::string_view left = mt.substr(e.offset, e.left);
+    const std::string_view right = mt.substr(e.offset + e.left, e.right);
+    const std::string_view joined = mt.substr(e.offset, e.left + e.right);
+    auto where = [&] {
+      return "model.merges[" + std::to_string(i) + "] (" +
+             quote(std::string(left) + " " + std::string(right)) + ")";
+    };
+    if (left.empty() || right.empty()) fail(where() + " has an empty symbol");
+    const int32_t l = vocab.find(left), r = vocab.find(right), res = vocab.find(joined);
+    if (l < 0) fail(where() + " uses " + quote(left) + ", which is not in model.vocab");
+    if (r < 0) fail(where() + " uses " + quote(right) + ", which is not in model.vocab");
+    if (res < 0) fail(where() + " makes " + quote(joined) + ", which is not in model.vocab");
     // A repeated pair takes its last rank, as the reference's dict(zip(merges, ranks)) does.
-    m.merges[Impl::key(l->second, r->second)] = {static_cast<int32_t>(i), res->second};
+    m.merges.insert(l, r, {static_cast<int32_t>(i), res});
+    m.by_rank[i] = {l, r, res};
   }
+  m.token_text.shrink_to_fit();
   return Tokenizer(std::move(impl));
 }
 

@@ -50,7 +50,7 @@ class Tokenizer {
   // Any bytes are accepted. context_length 0 (kNoTruncation) keeps everything; otherwise
   // the result is at most context_length ids and ends with end_id(). Work stops once enough
   // tokens are known, so a huge text costs about as much as its first few hundred bytes.
-  // Thread-safe (the word cache is locked).
+  // Thread-safe: calls on one Tokenizer take turns (they share its word cache).
   std::vector<int32_t> encode_ids(std::string_view text,
                                   std::size_t context_length = kClipContextLength,
                                   bool* truncated = nullptr) const;
@@ -59,13 +59,14 @@ class Tokenizer {
   int32_t start_id() const;
   int32_t end_id() const;
   std::size_t vocab_size() const;  // one more than the largest id
-  const std::string& token(int32_t id) const;  // vocab string; TokenizerError if unknown
+  std::string_view token(int32_t id) const;    // vocab string; TokenizerError if unknown
   std::string display(int32_t id) const;       // readable form of token(id), "</w>" dropped
+  void append_display(int32_t id, std::string& out) const;  // the same, appended to out
   bool is_word_end(int32_t id) const;
 
   // BPE of one already split word (its UTF-8 bytes), without the start/end tokens. The two
   // methods give identical results; Auto picks by length. Exposed for tests and the fuzzer.
-  enum class BpeMethod { Auto, Quadratic, Heap };
+  enum class BpeMethod { Auto, Quadratic, Linked };
   std::vector<int32_t> bpe_word(std::string_view word, BpeMethod method = BpeMethod::Auto) const;
 
  private:

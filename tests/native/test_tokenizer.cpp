@@ -260,7 +260,7 @@ TEST_CASE("tokenizer: BPE follows the reference's merge order", "[tokenizer]") {
   const Tokenizer& tok = tiny();
   auto toks = [&](const std::string& text) {
     std::vector<std::string> out;
-    for (int32_t id : tok.encode_ids(text, 0)) out.push_back(tok.token(id));
+    for (int32_t id : tok.encode_ids(text, 0)) out.emplace_back(tok.token(id));
     return out;
   };
   using V = std::vector<std::string>;
@@ -275,7 +275,7 @@ TEST_CASE("tokenizer: BPE follows the reference's merge order", "[tokenizer]") {
   CHECK(tok.is_word_end(tok.encode_ids("the", 0)[1]));
 }
 
-TEST_CASE("tokenizer: quadratic and heap BPE agree", "[tokenizer]") {
+TEST_CASE("tokenizer: quadratic and linked BPE agree", "[tokenizer]") {
   // Random merge tables (not a trained order: merged pairs may outrank their parts) and
   // random words over a small alphabet, so both algorithms meet every merge pattern.
   std::mt19937 rng(11);
@@ -294,7 +294,7 @@ TEST_CASE("tokenizer: quadratic and heap BPE agree", "[tokenizer]") {
       std::string word(1 + rng() % 120, 'a');
       for (char& c : word) c = alphabet[rng() % alphabet.size()];
       REQUIRE(tok.bpe_word(word, Tokenizer::BpeMethod::Quadratic) ==
-              tok.bpe_word(word, Tokenizer::BpeMethod::Heap));
+              tok.bpe_word(word, Tokenizer::BpeMethod::Linked));
     }
   }
 }

@@ -1,0 +1,133 @@
+// Native tokenizer benchmark: load time of tokenizer.json, 10,000 typical labels (about 8
+// tokens each; targets: load <= 250 ms, labels <= 50 ms) and 1 MB texts (must return
+// promptly, truncated to 77).
+//   cmake --build build/tok-native --target bench_tokenizer -j2
+//   ./build/tok-native/bench_tokenizer [path/to/tokenizer.json]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tokenizer.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// 10,000 distinct labels in the article's style, e.g. "a photo of a small red tabby cat".
+std::vector<std::string> make_labels() {
+  const char* templates[] = {"a photo of a %s %s.", "a blurry photo of the %s %s",
+                             "a close-up photo of a %s %s", "an illustration of a %s %s"};
+  const char* adjectives[] = {"small", "large", "red", "striped", "sleepy", "wet", "old",
+                              "young", "fluffy", "shiny", "wooden", "golden", "tiny", "happy",
+                              "dark", "bright", "broken", "vintage", "spotted", "white",
+                              "black", "green", "frozen", "wild", "tame"};
+  const char* nouns[] = {"tabby cat", "golden retriever", "parrot", "skateboard", "tarantula",
+                         "sports car", "teapot", "lighthouse", "sunflower", "violin",
+                         "bicycle", "mountain", "sushi", "astronaut", "rocket", "horse",
+                         "umbrella", "keyboard", "pineapple", "penguin", "tractor", "castle",
+                         "jellyfish", "cactus", "hamburger", "owl", "canoe", "fox", "robot",
+                         "lantern", "river", "zebra", "camera", "dragonfly", "pizza", "train",
+                         "snowman", "guitar", "tortoise", "balloon", "cathedral", "kayak",
+                         "hedgehog", "motorcycle", "croissant", "octopus", "windmill",
+                         "butterfly", "bulldozer", "peacock", "lemon", "submarine",
+                         "flamingo", "harp", "igloo", "koala", "mushroom", "anchor",
+                         "volcano", "waffle", "yak", "xylophone", "bagel", "donkey", "eagle",
+                         "ferret", "gorilla", "hammer", "iguana", "jaguar", "kettle", "llama",
+                         "magpie", "narwhal", "otter", "pelican", "quail", "raccoon",
+                         "seahorse", "toucan", "unicorn", "vulture", "walrus", "beaver",
+                         "cobra", "dolphin", "elephant", "falcon", "giraffe", "hippo",
+                         "ibis", "jackal", "kangaroo", "lobster", "moose", "newt", "ostrich",
+                         "panda", "rhino", "salmon"};
+  std::vector<std::string> labels;
+  char buf[256];
+  for (const char* t : templates)
+    for (const char* a : adjectives)
+      for (const char* n : nouns) {
+        if (labels.size() == 10000) return labels;
+        std::snprintf(buf, sizeof buf, t, a, n);
+        labels.push_back(buf);
+      }
+  return labels;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string path =
+      argc > 1 ? argv[1] : std::string(CLIPX_SHARED_DIR) + "/data/clip-vit-b32/tokenizer.json";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "bench_tokenizer: cannot open %s (pass tokenizer.json's path)\n",
+                 path.c_str());
+    return 1;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  const std::string json = ss.str();
+
+  std::vector<double> loads;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = Clock::now();
+    const clipx::Tokenizer t = clipx::Tokenizer::from_json(json);
+    loads.push_back(ms_since(t0));
+  }
+  std::printf("load tokenizer.json (%.1f MB, parse + tables): median %.1f ms of 5\n",
+              json.size() / 1e6, median(loads));
+
+  const std::vector<std::string> labels = make_labels();
+  std::size_t tokens = 0;
+  {
+    const clipx::Tokenizer tok = clipx::Tokenizer::from_json(json);
+    const auto t0 = Clock::now();
+    for (const std::string& l : labels) tokens += tok.encode_ids(l).size();
+    const double cold = ms_since(t0);
+    std::vector<double> warm;
+    for (int r = 0; r < 5; ++r) {
+      const auto t1 = Clock::now();
+      for (const std::string& l : labels) tok.encode_ids(l);
+      warm.push_back(ms_since(t1));
+    }
+    std::printf("%zu labels, %.1f tokens each with start/end: %.1f ms on a fresh tokenizer, "
+                "%.1f ms with its word cache warm (median of 5)\n",
+                labels.size(), static_cast<double>(tokens) / labels.size(), cold, median(warm));
+    std::vector<double> full;
+    for (int r = 0; r < 3; ++r) {
+      const auto t1 = Clock::now();
+      for (const std::string& l : labels) tok.encode(l);
+      full.push_back(ms_since(t1));
+    }
+    std::printf("same labels through encode() (ids + tokens + display strings): %.1f ms\n",
+                median(full));
+
+    std::string words, one_word(1 << 20, 'a'), cjk, marks = "a";
+    while (words.size() < (1u << 20)) words += "a photo of a tabby cat on the sofa. ";
+    while (cjk.size() < (1u << 20)) cjk += "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e";  // no spaces
+    while (marks.size() < (1u << 20)) marks += "\xcc\x81\xcc\x96";                // one mark run
+    const std::pair<const char*, const std::string*> big[] = {
+        {"1 MB of words", &words},
+        {"1 MB, one word of 'a'", &one_word},
+        {"1 MB of CJK without spaces", &cjk},
+        {"1 MB of combining marks", &marks}};
+    for (const auto& [name, text] : big) {
+      const auto t1 = Clock::now();
+      bool truncated = false;
+      const auto ids = tok.encode_ids(*text, 77, &truncated);
+      std::printf("%s: %.1f ms (%zu ids%s)\n", name, ms_since(t1), ids.size(),
+                  truncated ? ", truncated" : "");
+    }
+  }
+  return 0;
+}
