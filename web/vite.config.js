@@ -62,6 +62,9 @@ function serveMounted(req, res, next) {
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Cache-Control', 'no-cache');
   for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+  // ORT's runtime also starts workers from here (its threads); a worker obeys the policy sent
+  // with its own script, so these files carry it too.
+  res.setHeader('Content-Security-Policy', CSP);
   // Range support lets an interrupted model download resume where it stopped.
   const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || '');
   if (range) {
