@@ -13,9 +13,11 @@ APT_PACKAGES=(
   chromium                             # browser end-to-end tests (driven by playwright-core)
   python3 python3-numpy                # small helpers in tests/cli
   python3-skimage                      # its sample photos are the real model's gallery
+  python3-torch python3-onnx           # the random ViT-B/32-shaped test model (tests, benchmarks)
+  libopenblas0-pthread                 # makes Debian's torch several times faster
 )
 if [[ "${1:-}" == "--train" ]]; then
-  APT_PACKAGES+=(python3-torch python3-onnx python3-pil libopenblas0-pthread)
+  APT_PACKAGES+=(python3-pil)          # drawing the tiny model's training scenes
 fi
 
 say() { printf 'setup: %s\n' "$*"; }

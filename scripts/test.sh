@@ -12,6 +12,18 @@ if [[ ! -d "$ROOT/../shared" ]]; then
   echo "test: NOTE ../shared is absent: reference-data comparisons are skipped (each test says which)"
 fi
 
+# The large-download tests need a model with CLIP ViT-B/32's shapes; generate it once
+# (random weights, ~150 MB, git-ignored) with the real tokenizer from ../shared.
+if [[ ! -f models/random-vit-b32/manifest.json ]]; then
+  if [[ -f "$ROOT/../shared/data/clip-vit-b32/tokenizer.json" ]]; then
+    echo "test: generating models/random-vit-b32 (random weights with ViT-B/32's shapes)"
+    nice /usr/bin/python3 scripts/make_random_vitb32.py --no-fp32 --threads 2 \
+      --tokenizer "$ROOT/../shared/data/clip-vit-b32/tokenizer.json"
+  else
+    echo "test: NOTE no CLIP tokenizer in ../shared: the large-download tests will be skipped"
+  fi
+fi
+
 echo "== 1/4 native tests (CTest)"
 ctest --test-dir build/native --output-on-failure -j 2
 echo "== 2/4 WASM tests under Node (CTest)"

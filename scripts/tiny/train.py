@@ -112,6 +112,7 @@ def main():
     ap.add_argument("--grid", type=int, default=7)
     ap.add_argument("--logit-scale-init", type=float, default=1 / 0.07)
     ap.add_argument("--threads", type=int, default=1)  # 2 threads on a shared 2-core box ran 6x slower
+    ap.add_argument("--init-from", default=None, help="start from this checkpoint's weights")
     ap.add_argument("--text-freeze", type=float, default=0.25)
     ap.add_argument("--text-ramp", type=float, default=0.1)
     args = ap.parse_args()
@@ -141,6 +142,8 @@ def main():
                v_width=args.v_width, v_layers=args.v_layers, t_width=args.t_width,
                t_layers=args.t_layers, grid=args.grid)
     model = TinyCLIP(**cfg, logit_scale_init=args.logit_scale_init)
+    if args.init_from:
+        model.load_state_dict(torch.load(args.init_from, map_location="cpu")["state_dict"])
     print(f"params: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M", flush=True)
 
     # Four groups: (vision+scale | text) x (decay | no decay). The text tower is locked for the
