@@ -2,7 +2,16 @@
 # Sets up, builds and runs every test tier:
 #   1. native Catch2 + clip-cli tests (CTest)   2. the same Catch2 tests as WASM under Node
 #   3. JavaScript unit tests (node --test)     4. browser end-to-end (Chromium, playwright-core)
+# With --real-model it also checks the real CLIP ViT-B/32 in models/clip-vit-b32/ (fetched
+# with scripts/fetch_model.py) against OpenAI's published cosine similarities.
 set -euo pipefail
+REAL_MODEL=0
+for arg in "$@"; do
+  case "$arg" in
+    --real-model) REAL_MODEL=1 ;;
+    *) echo "test: unknown option $arg (known: --real-model)" >&2; exit 2 ;;
+  esac
+done
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 "$ROOT/scripts/setup.sh"
@@ -32,4 +41,8 @@ echo "== 3/4 JavaScript unit tests"
 node --test --test-reporter=spec tests/js/
 echo "== 4/4 browser end-to-end tests (Chromium)"
 node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+if ((REAL_MODEL)); then
+  echo "== real-model check (--real-model)"
+  node --test --test-reporter=spec tests/real/
+fi
 echo "test: all tiers passed"
