@@ -45,14 +45,15 @@ async function open(url) {
 }
 
 async function ready(page) {
-  await page.evaluate(() => window.clipx.ready);
+  await page.evaluate(async () => { window.__clipxApp = (await window.clipx.ready).app; });
   await page.waitForSelector('.model-status[data-state=ready]', { timeout: 60000 });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=predictions] li').length > 0, null, { timeout: 60000 });
   await settled(page);
 }
 
 async function settled(page) {
-  await page.waitForFunction(async () => (await window.clipx.ready).app.isIdle());
+  // Playwright does not await an async predicate (a Promise is truthy): poll a plain one.
+  await page.waitForFunction(() => window.__clipxApp?.isIdle());
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 }
 

@@ -121,7 +121,7 @@ test('setupKiosk resets after idleMs without input, input restarts the countdown
   doc.dispatch('pointermove');          // someone is here
   t.mock.timers.tick(1999);
   assert.equal(resets, 0, 'input restarted the countdown');
-  for (const type of ['keydown', 'touchstart', 'scroll', 'wheel', 'pointerdown']) {
+  for (const type of ['keydown', 'touchstart', 'touchmove', 'wheel', 'pointerdown', 'input']) {
     doc.dispatch(type);
     t.mock.timers.tick(1500);
   }
@@ -137,6 +137,9 @@ test('setupKiosk resets after idleMs without input, input restarts the countdown
   doc.dispatch('keydown');
   t.mock.timers.tick(2000);
   assert.equal(resets, 2, 'the next input arms it again');
+  doc.dispatch('scroll');
+  t.mock.timers.tick(10000);
+  assert.equal(resets, 2, 'a scroll event alone (the page scrolling itself) is not input');
 
   kiosk.stop();
   assert.equal(doc.listeners.size, 0, 'stop removes the listeners');

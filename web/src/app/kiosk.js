@@ -7,9 +7,12 @@ export const DEFAULT_IDLE_MS = 180000;
 export const MIN_IDLE_MS = 1000;
 export const MAX_IDLE_MS = 24 * 3600 * 1000;
 
-// Input that counts as someone using the kiosk. Listened for in the capture phase on the
-// document, so scrolling inside any element counts too (scroll events do not bubble).
-export const ACTIVITY_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'touchstart', 'wheel', 'scroll'];
+// Input that counts as someone using the kiosk, listened for in the capture phase on the
+// document. Scrolling counts through what causes it (wheel, touch, keys, a dragged
+// scrollbar's pointer), not through 'scroll' events: the page scrolls itself too (the
+// reset goes back to the top, layout shifts move the view), and that is nobody's input.
+// 'input' catches text that arrives without keys: paste, dictation, an on-screen keyboard.
+export const ACTIVITY_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'touchstart', 'touchmove', 'wheel', 'input'];
 
 const params = (location) => new URLSearchParams(location?.search ?? '');
 
