@@ -34,6 +34,7 @@ const ms = (fn) => { const t0 = performance.now(); fn(); return performance.now(
   assert.match(before.error, /no tokenizer loaded/);
   assert.ok(before.ids instanceof Int32Array && before.ids.length === 0);
   assert.match(t.load('{"model": '), /^tokenizer\.json: not valid JSON/);
+  assert.match(t.load(null), /needs the file's text as a string/);
   assert.match(t.load('{"model": {"vocab": {"a": 0}, "merges": []}}'), /no start token/);
   assert.equal(t.load(jsonText), '');
   assert.equal(t.startId(), 49406);
@@ -57,6 +58,9 @@ const ms = (fn) => { const t0 = performance.now(); fn(); return performance.now(
   assert.equal(long.truncated, true);
   assert.equal(long.ids[76], 49407);
   assert.match(t.encode('x', -1).error, /context length/);
+  assert.match(t.encode(42, 77).error, /must be a string/);
+  // a lone surrogate is U+FFFD (as TextEncoder makes it), never merged with the next letter
+  assert.deepEqual(Array.from(t.encode('\uD800a', 77).ids), Array.from(t.encode('\uFFFDa', 77).ids));
   const cases = path.join(path.dirname(tokenizerPath), '..', '..', 'reference', 'tokenizer_cases.jsonl');
   if (fs.existsSync(cases)) {
     for (const line of fs.readFileSync(cases, 'utf8').split('\n').filter(Boolean)) {

@@ -11,6 +11,7 @@
 #include <emscripten/em_js.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +47,20 @@ EM_JS(int, clipx_tokenizer_result,
         });
       });
 
+// A JS string as UTF-8 in a malloc'd buffer (0 if it is not a string). TextEncoder
+// turns lone surrogates into U+FFFD, the JS analogue of invalid UTF-8; embind's own
+// conversion in this Emscripten would pair a lone surrogate with the next character.
+EM_JS(char*, clipx_js_text_to_utf8, (emscripten::EM_VAL handle, int* length), {
+  var text = Emval.toValue(handle);
+  if (typeof text !== "string") return 0;
+  var encoder = Module["clipxUtf8Encoder"] || (Module["clipxUtf8Encoder"] = new TextEncoder());
+  var capacity = text.length * 3 + 1;  // at most 3 bytes per UTF-16 unit
+  var ptr = _malloc(capacity);
+  if (!ptr) return 0;
+  HEAP32[length >> 2] = encoder.encodeInto(text, HEAPU8.subarray(ptr, ptr + capacity)).written;
+  return ptr;
+});
+
 namespace {
 
 using emscripten::val;
@@ -62,9 +77,14 @@ int32_t utf16_length(std::string_view s) {
 
 class JsTokenizer {
  public:
-  std::string load(const std::string& json_text) {
+  std::string load(const val& js_json) {
     try {
-      tok_ = std::make_unique<clipx::Tokenizer>(clipx::Tokenizer::from_json(json_text));
+      int json_bytes = 0;
+      const std::unique_ptr<char, void (*)(void*)> buffer(
+          clipx_js_text_to_utf8(js_json.as_handle(), &json_bytes), std::free);
+      if (!buffer) throw clipx::TokenizerError("tokenizer.json: load() needs the file's text as a string");
+      tok_ = std::make_unique<clipx::Tokenizer>(clipx::Tokenizer::from_json(
+          std::string_view(buffer.get(), static_cast<std::size_t>(json_bytes))));
       return std::string();
     } catch (const std::exception& e) {
       tok_.reset();  // a failed load leaves no half-usable tokenizer behind
@@ -75,37 +95,31 @@ class JsTokenizer {
     }
   }
 
-  val encode(const std::string& text, int context_length) const {
+  val encode(const val& js_text, int context_length) const {
     try {
       if (!tok_) throw clipx::TokenizerError("no tokenizer loaded: call load(jsonText) first");
+      int text_bytes = 0;
+      const std::unique_ptr<char, void (*)(void*)> buffer(
+          clipx_js_text_to_utf8(js_text.as_handle(), &text_bytes), std::free);
+      if (!buffer) throw clipx::TokenizerError("the text to encode must be a string");
+      const std::string_view text(buffer.get(), static_cast<std::size_t>(text_bytes));
       if (context_length < 0)
         throw clipx::TokenizerError("context length must be 0 (no truncation) or positive, not " +
                                     std::to_string(context_length));
-      // The strings go straight into one buffer (no per-token std::string): tokens, then
-      // their display forms, each ending at a recorded UTF-16 offset.
-      bool truncated = false;
-      const std::vector<int32_t> ids =
-          tok_->encode_ids(text, static_cast<std::size_t>(context_length), &truncated);
-      const std::size_t n = ids.size();
-      std::string all;
-      std::vector<int32_t> bounds{0};
-      bounds.reserve(2 * n + 1);
-      std::vector<uint8_t> word_end(n);
-      for (int pass = 0; pass < 2; ++pass) {
-        for (std::size_t i = 0; i < n; ++i) {
-          const std::size_t start = all.size();
-          if (pass == 0) {
-            all.append(tok_->token(ids[i]));
-            word_end[i] = tok_->is_word_end(ids[i]) ? 1 : 0;
-          } else {
-            tok_->append_display(ids[i], all);
-          }
-          bounds.push_back(bounds.back() + utf16_length(std::string_view(all).substr(start)));
-        }
+      // One call into the core (each call costs a JS round trip in this exception model),
+      // then the byte offsets become UTF-16 offsets for JS's substring().
+      const clipx::PackedEncoding p =
+          tok_->encode_packed(text, static_cast<std::size_t>(context_length));
+      const std::size_t n = p.ids.size();
+      std::vector<int32_t> bounds(2 * n + 1, 0);
+      std::size_t from = 0;
+      for (std::size_t i = 0; i < 2 * n; ++i) {
+        bounds[i + 1] = bounds[i] + utf16_length(std::string_view(p.text).substr(from, p.ends[i] - from));
+        from = p.ends[i];
       }
-      const int handle = clipx_tokenizer_result(ids.data(), static_cast<int>(n), all.data(),
-                                                static_cast<int>(all.size()), bounds.data(),
-                                                word_end.data(), truncated ? 1 : 0);
+      const int handle = clipx_tokenizer_result(p.ids.data(), static_cast<int>(n), p.text.data(),
+                                                static_cast<int>(p.text.size()), bounds.data(),
+                                                p.word_end.data(), p.truncated ? 1 : 0);
       return val::take_ownership(reinterpret_cast<emscripten::EM_VAL>(static_cast<uintptr_t>(handle)));
     } catch (const std::exception& ex) {
       return failed(ex.what());

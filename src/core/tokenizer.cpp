@@ -562,10 +562,17 @@ struct Tokenizer::Impl {
   mutable std::mutex cache_mutex;
   mutable std::unordered_map<std::string, std::vector<int32_t>> cache;
 
+  bool word_end_at(int32_t id) const {
+    const std::string_view t = token_at(id);
+    return !is_special[id] && t.size() >= suffix.size() &&
+           t.compare(t.size() - suffix.size(), suffix.size(), suffix) == 0;
+  }
+  void display_into(int32_t id, std::string& out) const;
+
   void bpe_quadratic(std::vector<int32_t>& sym) const;
   void bpe_linked(std::vector<int32_t>& sym) const;
   void bpe(std::string_view word, Tokenizer::BpeMethod method, std::vector<int32_t>& out) const;
-  void word_tokens(const std::string& word, std::vector<int32_t>& out) const;
+  void word_tokens_uncached(const std::string& word, std::vector<int32_t>& out) const;
   bool tokenize_part(std::string_view bytes, std::size_t want, bool is_prefix,
                      std::vector<int32_t>& out) const;
   std::vector<int32_t> text_tokens(std::string_view text, std::size_t want) const;
@@ -670,16 +677,13 @@ void Tokenizer::Impl::bpe(std::string_view word, Tokenizer::BpeMethod method,
   out.insert(out.end(), sym.begin(), sym.end());
 }
 
-// The caller holds cache_mutex (once per text, not per word: locking is a call the WASM
-// build pays dearly for).
-void Tokenizer::Impl::word_tokens(const std::string& word, std::vector<int32_t>& out) const {
+// A word the cache does not hold. The caller holds cache_mutex (once per text, not per
+// word: in WASM every call that may throw from a frame with destructors is a JS round trip,
+// so the cache lookup itself stays inline in tokenize_part).
+void Tokenizer::Impl::word_tokens_uncached(const std::string& word,
+                                           std::vector<int32_t>& out) const {
   if (word.size() > kCacheMaxWordBytes) {
     bpe(word, BpeMethod::Auto, out);
-    return;
-  }
-  auto it = cache.find(word);
-  if (it != cache.end()) {
-    out.insert(out.end(), it->second.begin(), it->second.end());
     return;
   }
   std::vector<int32_t> ids;
@@ -706,7 +710,9 @@ bool Tokenizer::Impl::tokenize_part(std::string_view bytes, std::size_t want, bo
     if (w.end > cut) break;
     word.clear();
     for (std::size_t i = w.begin; i < w.end; ++i) utf8::append(s[i], word);
-    word_tokens(word, out);
+    const auto hit = cache.find(word);
+    if (hit != cache.end()) out.insert(out.end(), hit->second.begin(), hit->second.end());
+    else word_tokens_uncached(word, out);
     if (out.size() >= want) return true;
   }
   return out.size() >= want;
@@ -767,17 +773,38 @@ std::vector<int32_t> Tokenizer::encode_ids(std::string_view text, std::size_t co
 }
 
 Encoding Tokenizer::encode(std::string_view text, std::size_t context_length) const {
+  const Impl& m = *impl_;
   Encoding e;
   e.ids = encode_ids(text, context_length, &e.truncated);
   e.tokens.reserve(e.ids.size());
   e.display.reserve(e.ids.size());
   e.word_end.reserve(e.ids.size());
-  for (int32_t id : e.ids) {
-    e.tokens.emplace_back(token(id));
-    e.display.push_back(display(id));
-    e.word_end.push_back(is_word_end(id));
+  for (int32_t id : e.ids) {  // ids from encode_ids are all defined
+    e.tokens.emplace_back(m.token_at(id));
+    e.display.emplace_back();
+    m.display_into(id, e.display.back());
+    e.word_end.push_back(m.word_end_at(id));
   }
   return e;
+}
+
+PackedEncoding Tokenizer::encode_packed(std::string_view text, std::size_t context_length) const {
+  const Impl& m = *impl_;
+  PackedEncoding p;
+  p.ids = encode_ids(text, context_length, &p.truncated);
+  const std::size_t n = p.ids.size();
+  p.ends.reserve(2 * n);
+  p.word_end.reserve(n);
+  for (int32_t id : p.ids) {
+    p.text.append(m.token_at(id));
+    p.ends.push_back(static_cast<uint32_t>(p.text.size()));
+    p.word_end.push_back(m.word_end_at(id) ? 1 : 0);
+  }
+  for (int32_t id : p.ids) {
+    m.display_into(id, p.text);
+    p.ends.push_back(static_cast<uint32_t>(p.text.size()));
+  }
+  return p;
 }
 
 std::vector<int32_t> Tokenizer::bpe_word(std::string_view word, BpeMethod method) const {
@@ -797,40 +824,42 @@ std::string_view Tokenizer::token(int32_t id) const {
 }
 
 bool Tokenizer::is_word_end(int32_t id) const {
-  const std::string_view t = token(id);
-  const std::string& sfx = impl_->suffix;
-  return !impl_->is_special[id] && !sfx.empty() && t.size() >= sfx.size() &&
-         t.compare(t.size() - sfx.size(), sfx.size(), sfx) == 0;
+  (void)token(id);  // throws for an unknown id
+  return impl_->word_end_at(id);
 }
 
-// Back from byte symbols to text, as the reference's decode() does (bytes that do not form
-// a whole character become U+FFFD). No allocation for ordinary tokens: it runs per token.
 void Tokenizer::append_display(int32_t id, std::string& out) const {
-  std::string_view t = token(id);
-  const Impl& m = *impl_;
-  if (m.is_special[id]) {
+  (void)token(id);
+  impl_->display_into(id, out);
+}
+
+namespace {
+
+// A token holding part of a character's bytes: redo its bytes with U+FFFD for the parts
+// (rare, so the copy it needs stays out of the common path).
+void replace_invalid_tail(std::string& out, std::size_t start) {
+  const std::string raw = out.substr(start);
+  out.resize(start);
+  utf8::append_valid(raw, out);
+}
+
+}  // namespace
+
+// Back from byte symbols to text, as the reference's decode() does (bytes that do not form
+// a whole character become U+FFFD). The bytes go straight into out: this runs per token.
+void Tokenizer::Impl::display_into(int32_t id, std::string& out) const {
+  std::string_view t = token_at(id);
+  if (is_special[id]) {
     out.append(t);
     return;
   }
-  if (is_word_end(id)) t.remove_suffix(m.suffix.size());
-  char local[128];
-  std::string big;
-  char* bytes = local;
-  if (t.size() > sizeof local) {
-    big.resize(t.size());
-    bytes = &big[0];
-  }
-  std::size_t n = 0;  // a symbol's UTF-8 is never shorter than what it stands for
+  if (word_end_at(id)) t.remove_suffix(suffix.size());
+  const std::size_t start = out.size();
   utf8::for_each_codepoint(t, [&](char32_t c) {
-    if (c < m.char_byte.size() && m.char_byte[c] >= 0) {
-      bytes[n++] = static_cast<char>(m.char_byte[c]);
-    } else {  // not a byte symbol (an odd vocab): keep the character itself
-      std::string one;
-      utf8::append(c, one);
-      for (char b : one) bytes[n++] = b;
-    }
+    if (c < char_byte.size() && char_byte[c] >= 0) out.push_back(static_cast<char>(char_byte[c]));
+    else utf8::append(c, out);  // not a byte symbol (an odd vocab): keep the character
   });
-  utf8::append_valid(std::string_view(bytes, n), out);
+  if (!utf8::is_valid(std::string_view(out).substr(start))) replace_invalid_tail(out, start);
 }
 
 std::string Tokenizer::display(int32_t id) const {

@@ -36,6 +36,17 @@ struct Encoding {
   bool truncated = false;            // the untruncated encoding was longer than the context
 };
 
+// encode()'s result with every string in one buffer, for bindings that hand it on in one
+// piece: token i is text[ends[i-1] .. ends[i]) (ends[-1] = 0), display i follows all the
+// tokens, at text[ends[n+i-1] .. ends[n+i]).
+struct PackedEncoding {
+  std::vector<int32_t> ids;
+  std::string text;
+  std::vector<uint32_t> ends;    // 2 * ids.size() byte offsets
+  std::vector<uint8_t> word_end;  // 1 where the token ends a word
+  bool truncated = false;
+};
+
 class Tokenizer {
  public:
   // Throw TokenizerError naming the problem (missing fields, merges using unknown symbols,
@@ -55,6 +66,8 @@ class Tokenizer {
                                   std::size_t context_length = kClipContextLength,
                                   bool* truncated = nullptr) const;
   Encoding encode(std::string_view text, std::size_t context_length = kClipContextLength) const;
+  PackedEncoding encode_packed(std::string_view text,
+                               std::size_t context_length = kClipContextLength) const;
 
   int32_t start_id() const;
   int32_t end_id() const;

@@ -20,8 +20,4 @@ std::string encode(std::u32string_view text) {
   return out;
 }
 
-void append_valid(std::string_view bytes, std::string& out) {
-  for_each_codepoint(bytes, [&out](char32_t cp) { append(cp, out); });
-}
-
 }  // namespace clipx::utf8

@@ -11,55 +11,65 @@ namespace clipx::utf8 {
 
 constexpr char32_t kReplacement = 0xFFFD;
 
+// Decodes the character at s[i] (i < n): stores it in cp and returns how many bytes it
+// took, or returns the length of the invalid sequence there (at least 1) and stores U+FFFD.
+inline std::size_t decode_one(const unsigned char* s, std::size_t n, std::size_t i, char32_t& cp,
+                              bool& valid) {
+  const unsigned b0 = s[i];
+  valid = true;
+  if (b0 < 0x80) {
+    cp = b0;
+    return 1;
+  }
+  // Lead byte: how many continuation bytes follow and the allowed range of the first one
+  // (the narrow ranges exclude overlong forms, surrogates and values above U+10FFFF).
+  std::size_t need;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1, cp = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2, cp = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3, cp = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    cp = kReplacement, valid = false;
+    return 1;
+  }
+  // One U+FFFD replaces the longest valid prefix of a sequence that then breaks off.
+  std::size_t k = 1;
+  for (; k <= need; ++k) {
+    if (i + k >= n) break;
+    const unsigned b = s[i + k];
+    if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) break;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (k > need) return need + 1;
+  cp = kReplacement, valid = false;
+  return k;
+}
+
 // Calls fn(code point) for each character of bytes, U+FFFD for each invalid sequence.
 template <typename Fn>
 void for_each_codepoint(std::string_view bytes, Fn&& fn) {
   const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::size_t n = bytes.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned b0 = s[i];
-    if (b0 < 0x80) {
-      fn(static_cast<char32_t>(b0));
-      ++i;
-      continue;
-    }
-    // Lead byte: how many continuation bytes follow and the allowed range of the first one
-    // (the narrow ranges exclude overlong forms, surrogates and values above U+10FFFF).
-    std::size_t need;
-    unsigned lo = 0x80, hi = 0xBF;
-    char32_t cp;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-      need = 1, cp = b0 & 0x1F;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-      need = 2, cp = b0 & 0x0F;
-      if (b0 == 0xE0) lo = 0xA0;
-      if (b0 == 0xED) hi = 0x9F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-      need = 3, cp = b0 & 0x07;
-      if (b0 == 0xF0) lo = 0x90;
-      if (b0 == 0xF4) hi = 0x8F;
-    } else {
-      fn(kReplacement);
-      ++i;
-      continue;
-    }
-    // One U+FFFD replaces the longest valid prefix of a sequence that then breaks off.
-    std::size_t k = 1;
-    for (; k <= need; ++k) {
-      if (i + k >= n) break;
-      const unsigned b = s[i + k];
-      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) break;
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if (k > need) {
-      fn(cp);
-      i += need + 1;
-    } else {
-      fn(kReplacement);
-      i += k;
-    }
+  char32_t cp;
+  bool valid;
+  for (std::size_t i = 0; i < bytes.size();) {
+    i += decode_one(s, bytes.size(), i, cp, valid);
+    fn(cp);
   }
+}
+
+inline bool is_valid(std::string_view bytes) {
+  const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+  char32_t cp;
+  bool valid = true;
+  for (std::size_t i = 0; i < bytes.size() && valid;) i += decode_one(s, bytes.size(), i, cp, valid);
+  return valid;
 }
 
 std::u32string decode(std::string_view bytes);
@@ -94,6 +104,8 @@ inline void append(char32_t cp, std::string& out) {
 }
 std::string encode(std::u32string_view text);
 // Appends bytes as valid UTF-8: invalid sequences become U+FFFD, as decoding would make them.
-void append_valid(std::string_view bytes, std::string& out);
+inline void append_valid(std::string_view bytes, std::string& out) {
+  for_each_codepoint(bytes, [&out](char32_t cp) { append(cp, out); });
+}
 
 }  // namespace clipx::utf8

@@ -10,8 +10,9 @@
 //
 // It loads ../shared/data/clip-vit-b32/tokenizer.json once (CLIPX_SHARED_DIR), or a small
 // built-in tokenizer in CLIP's layout when that is absent. The first byte picks the check:
-//   - tokenize the rest: ids within the context, start first, end last; stopping early
-//     must equal tokenizing everything then truncating; tokens/display must be readable;
+//   - tokenize the rest (sometimes repeated past 2 KB): ids within the context, start
+//     first, end last; stopping early must equal tokenizing everything then truncating;
+//     tokens/display must be valid UTF-8;
 //   - BPE of the rest as one word: the quadratic and linked algorithms must agree;
 //   - the rest as a tokenizer.json, raw or spliced into a valid small one: it must load
 //     or throw clipx::TokenizerError, and a loaded one must tokenize.
@@ -124,9 +125,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 1:
     case 2:
     case 3: {
-      // Small contexts make the early stop cut inside short inputs too.
+      // Small contexts make the early stop cut inside short inputs too; repeating the
+      // input past 2 KB reaches the prefix path that long texts take.
       const std::size_t contexts[] = {77, 2, 5, 1};
-      check_encoding(tok, rest, contexts[data[0] % 4]);
+      std::string text(rest);
+      if ((data[0] & 0x10) && !rest.empty())
+        while (text.size() < 5000) text += rest;
+      check_encoding(tok, text, contexts[data[0] % 4]);
       (void)clipx::text::clean(rest);
       break;
     }

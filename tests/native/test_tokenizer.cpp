@@ -455,6 +455,30 @@ TEST_CASE("tokenizer: loads merges as arrays, start/end from added tokens or a t
   CHECK(swapped.end_id() == start);
 }
 
+TEST_CASE("tokenizer: the packed encoding holds the same as encode()", "[tokenizer]") {
+  const Tokenizer* real = clip_tokenizer();
+  const Tokenizer& tok = real ? *real : tiny();
+  for (const std::string text : {"", "a photo of the cat", "\xf0\x9f\x90\x88 caf\xc3\xa9 \xff",
+                                 "the the the the the the the the"}) {
+    for (std::size_t ctx : {0u, 5u, 77u}) {
+      const clipx::Encoding e = tok.encode(text, ctx);
+      const clipx::PackedEncoding p = tok.encode_packed(text, ctx);
+      REQUIRE(p.ids == e.ids);
+      CHECK(p.truncated == e.truncated);
+      REQUIRE(p.ends.size() == 2 * e.ids.size());
+      REQUIRE(p.word_end.size() == e.ids.size());
+      std::size_t from = 0;
+      for (std::size_t i = 0; i < 2 * e.ids.size(); ++i) {
+        const std::string piece = p.text.substr(from, p.ends[i] - from);
+        const std::size_t k = i % e.ids.size();
+        CHECK(piece == (i < e.ids.size() ? e.tokens[k] : e.display[k]));
+        from = p.ends[i];
+      }
+      for (std::size_t i = 0; i < e.ids.size(); ++i) CHECK((p.word_end[i] != 0) == e.word_end[i]);
+    }
+  }
+}
+
 TEST_CASE("tokenizer: display strings of the real vocabulary", "[tokenizer]") {
   if (clipx_test::skip_without_shared(clip_tokenizer_path())) return;
   const Tokenizer& tok = *clip_tokenizer();
