@@ -56,7 +56,7 @@ class App {
     this.photo = null;          // {id, name, hash, vector, crop, ...}
     this.live = null;           // the last classify result, with the labels it was for
     this.softmaxSource = 'published';
-    this.pendingRefresh = null;
+    this.refreshQueued = false;
     this.refreshing = 0;
     this.refreshSeq = 0;
     // A shared link wins over what this browser remembered.
@@ -291,14 +291,14 @@ class App {
   labelsChanged() {
     this.state.labels = this.labels.texts;
     saveState(this.state);
-    // Typing produces many events; wait for a short pause, then encode what changed.
-    clearTimeout(this.pendingRefresh);
-    this.pendingRefresh = setTimeout(() => { this.pendingRefresh = null; this.refresh(); }, 120);
+    // No debounce: each edit is scored at once (one short prompt encodes in milliseconds).
+    // Edits that arrive while a scoring is in flight collapse into one more round after it.
+    this.refresh();
   }
 
   /** True when no edit is waiting to be scored and no scoring is in flight (for tests). */
   isIdle() {
-    return !this.pendingRefresh && this.refreshing === 0;
+    return this.refreshing === 0 && !this.refreshQueued;
   }
 
   templateChanged() {
@@ -315,9 +315,16 @@ class App {
   // ---- the zero-shot decision -------------------------------------------------------------
   async refresh() {
     if (!this.model || !this.photo) return;
+    if (this.refreshing) {
+      this.refreshQueued = true;
+      return;
+    }
     this.refreshing++;
     try {
-      await this.#refresh();
+      do {
+        this.refreshQueued = false;
+        await this.#refresh();
+      } while (this.refreshQueued);
     } finally {
       this.refreshing--;
     }
@@ -371,6 +378,7 @@ class App {
     if (!this.softmaxUserChoice) this.softmaxSource = 'live';
     for (const input of this.sourceSwitch.querySelectorAll('input')) input.checked = input.value === this.softmaxSource;
     this.paintSoftmaxSource();
+    document.dispatchEvent(new CustomEvent('clipx:painted'));  // for benchmarks and tests
     this.explore.labelsUpdated(this.live).catch((err) => console.warn('label views:', err.message));
   }
 

@@ -12,12 +12,26 @@ export class Predictions {
 
   set(labels, probs, { source }) {
     const order = labels.map((_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
-    clear(this.list);
+    // Rows are reused while the labels stay the same (the slider moves only numbers), so a
+    // repaint with 100 labels touches text and transforms, not the DOM structure.
+    const key = labels.join('\u0000');
+    if (key !== this.key) {
+      this.key = key;
+      clear(this.list);
+      this.rows = labels.map((label) => {
+        const bar = h('span', { class: 'bar' });
+        const prob = h('span', { class: 'pred-prob mono' });
+        const li = h('li', {}, h('span', { class: 'pred-label', text: label }), h('span', { class: 'bar-track wide' }, bar), prob);
+        return { li, bar, prob };
+      });
+    }
     order.forEach((i, rank) => {
-      this.list.append(h('li', { class: rank === 0 ? 'top' : '' },
-        h('span', { class: 'pred-label', text: labels[i] }),
-        h('span', { class: 'bar-track wide' }, h('span', { class: 'bar', style: { transform: `scaleX(${probs[i].toFixed(4)})` } })),
-        h('span', { class: 'pred-prob mono', text: formatPercent(probs[i]) })));
+      const r = this.rows[i];
+      const text = formatPercent(probs[i]);
+      if (r.prob.textContent !== text) r.prob.textContent = text;
+      r.bar.style.transform = `scaleX(${probs[i].toFixed(4)})`;
+      r.li.classList.toggle('top', rank === 0);
+      if (this.list.children[rank] !== r.li) this.list.insertBefore(r.li, this.list.children[rank] ?? null);
     });
     this.source.textContent = source;
     if (order.length) {
