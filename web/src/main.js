@@ -19,6 +19,8 @@ import { Explorations } from './app/explorations.js';
 import { SKIMAGE_PHOTOS } from './app/photo-gallery.js';
 import { ModelChooser, modelOptions } from './sections/model-chooser.js';
 import { hubManifest, HUB_MODEL_ID, SERVER_REAL_MODEL_ID } from './model/sources.js';
+import { isKiosk, kioskIdleMs, setupKiosk } from './app/kiosk.js';
+import { registerServiceWorker } from './app/service-worker.js';
 import { analyzeLabels } from './app/labels.js';
 import { promptsFor, TEMPLATES, templateById, applyTemplate } from './app/templates.js';
 import { loadState, saveState, defaultState, stateFromUrl, urlForState } from './app/persisted-state.js';
@@ -42,7 +44,7 @@ const $ = (id) => document.getElementById(id);
 const statusEl = $('engine-status');
 const params = new URLSearchParams(location.search);
 const requestedModel = params.get('model')?.match(/^[a-z0-9._-]{1,64}$/)?.[0] ?? null;
-const kioskMode = params.get('kiosk') === '1';
+const kioskMode = isKiosk(location);
 // ?threads=N pins ONNX Runtime's thread count (benchmarks compare 1 and 2).
 const requestedThreads = Math.max(0, Math.min(8, Number.parseInt(params.get('threads') ?? '0', 10) || 0));
 
@@ -152,7 +154,25 @@ class App {
     await this.modelLoaded(model);
   }
 
+  /** Kiosk idle reset: back to the starting example, forgetting this visitor's choices. */
+  async resetToStart() {
+    const url = new URL(location.href);
+    for (const k of ['photo', 'label', 'template', 'ensemble', 'tau']) url.searchParams.delete(k);
+    history.replaceState(null, '', url.href);
+    this.state = defaultState();
+    saveState(this.state);
+    this.templates.set(this.state);
+    this.softmaxUserChoice = null;
+    await this.softmax.setTau(1 / (this.manifest?.logit_scale ?? 100), { silent: true });
+    const first = this.gallery[0];
+    this.state.labels = [...(first?.labels ?? this.manifest?.default_labels ?? [])];
+    this.labels.setLabels(this.state.labels);
+    if (first) await this.setPhoto({ kind: 'sample', id: first.id, name: first.caption, url: first.src });
+    window.scrollTo({ top: 0 });
+  }
+
   async start() {
+    if (kioskMode) this.kiosk = setupKiosk({ onIdleReset: () => this.resetToStart(), idleMs: kioskIdleMs(location) });
     await this.chooseModel();
     await this.softmax.setRows(PUBLISHED_CAT_SCORES);
     await this.softmax.setTau(this.state.tau ?? 0.01, { silent: true });
@@ -435,6 +455,7 @@ function describeEngine(info) {
 }
 
 async function start() {
+  registerServiceWorker();
   renderMath();
   const worker = new Worker(new URL('./worker/inference.worker.js', import.meta.url), { type: 'module' });
   const client = new WorkerClient(worker);
