@@ -15,7 +15,7 @@ fs.mkdirSync(shotsDir, { recursive: true });
 
 async function openReady(viewport, extra = {}) {
   // bypassCSP only so axe's script can be injected; the page's own CSP is tested elsewhere.
-  const context = await browser.newContext({ viewport, bypassCSP: true, ...extra });
+  const context = await browser.newContext({ viewport, bypassCSP: true, serviceWorkers: 'block', ...extra });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));

@@ -59,8 +59,10 @@ export async function launchBrowser() {
 }
 
 /** A page with console errors collected, so tests can assert the page logged none. */
-export async function openPage(browser, url, { viewport = { width: 1280, height: 900 } } = {}) {
-  const context = await browser.newContext({ viewport });
+// Service workers are blocked unless a test is about them: a worker in between would hide the
+// page's own requests from request listeners and page.route.
+export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, serviceWorkers = 'block' } = {}) {
+  const context = await browser.newContext({ viewport, serviceWorkers });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));

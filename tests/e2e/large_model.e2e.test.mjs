@@ -22,7 +22,7 @@ test.after(async () => { await browser?.close(); await server?.stop(); });
 const url = present ? `${server.url}?model=${MODEL}&label=cat&label=dog` : '';
 
 async function newPage() {
-  const context = await browser.newContext({ bypassCSP: true });
+  const context = await browser.newContext({ bypassCSP: true, serviceWorkers: 'block' });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));
