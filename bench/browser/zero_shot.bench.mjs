@@ -21,7 +21,7 @@ for (const model of models) {
     const waitReady = async () => {
       await page.waitForSelector('.model-status[data-state=ready]', { timeout: 180000 });
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=predictions] li').length > 0, null, { timeout: 60000 });
-      await page.waitForFunction(() => window.clipx.ready.then(({ app }) => app.isIdle()));
+      await page.waitForFunction(() => window.clipx.app?.isIdle());
     };
     await page.goto(url);
     await waitReady();

@@ -23,7 +23,7 @@ async function openReady(viewport, extra = {}) {
   await page.evaluate(() => window.clipx.ready);
   await page.waitForSelector('.model-status[data-state=ready]');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=predictions] li').length > 0);
-  await page.waitForFunction(async () => (await window.clipx.ready).app.isIdle());
+  await page.waitForFunction(() => window.clipx.app?.isIdle());
   return { context, page, problems };
 }
 

@@ -34,7 +34,7 @@ async function setLabels(page, labels) {
 
 async function settled(page) {
   // No edit waiting for its debounce and no scoring in flight; then one more frame.
-  await page.waitForFunction(async () => (await window.clipx.ready).app.isIdle());
+  await page.waitForFunction(() => window.clipx.app?.isIdle());
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
 }
 

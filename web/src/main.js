@@ -463,6 +463,7 @@ async function start() {
   statusEl.textContent = describeEngine(info);
   statusEl.dataset.engine = info.engine;
   const app = new App(client, info);
+  window.clipx.app = app;  // synchronous handle for test predicates
   await app.start();
   return { client, info, softmax: app.softmax, app };
 }
