@@ -53,8 +53,22 @@ function resolveMounted(urlPath) {
   return null;
 }
 
+// models/index.json: the model packages this server has (folders with a manifest.json), so
+// the page can look for the real model without provoking a 404.
+function modelIndex(ids) {
+  const dir = path.join(repoDir, 'models');
+  const all = fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'manifest.json'))).sort();
+  return { models: ids ? all.filter((d) => ids.includes(d)) : all };
+}
+
 function serveMounted(req, res, next) {
   const urlPath = (req.url || '').split('?')[0];
+  if (urlPath === '/models/index.json') {
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Cache-Control', 'no-cache');
+    for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+    return res.end(JSON.stringify(modelIndex(null)));
+  }
   const file = resolveMounted(urlPath);
   if (!file) return next();
   const stat = fs.statSync(file);
@@ -126,6 +140,7 @@ function sameOriginAssets() {
         if (m.optional && !fs.existsSync(m.dir)) continue;
         copyTree(m.dir, path.join(outDir, m.prefix), m.bundle ?? m.files);
       }
+      fs.writeFileSync(path.join(outDir, 'models', 'index.json'), JSON.stringify(modelIndex(bundledModels)));
     },
   };
 }
@@ -133,6 +148,8 @@ function sameOriginAssets() {
 export default defineConfig({
   root: webDir,
   base: './',
+  // A missing file must be a 404, not index.html: the page probes for optional models.
+  appType: 'mpa',
   plugins: [sameOriginAssets(), contentSecurityPolicy()],
   worker: { format: 'es' },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },

@@ -9,6 +9,8 @@ test('percentages keep small probabilities distinguishable', () => {
   assert.equal(formatPercent(0.99993), '99.9930%');
   assert.equal(formatPercent(1.67e-5), '1.7 × 10⁻³%');
   assert.equal(formatPercent(0), '0%');
+  assert.equal(formatPercent(0.99999999), '> 99.9999%');
+  assert.equal(formatPercent(1), '100.00%');
   assert.equal(formatPercent(NaN), '—');
 });
 

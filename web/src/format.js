@@ -14,7 +14,10 @@ export function formatPercent(p) {
   if (!Number.isFinite(p)) return '—';
   if (p === 0) return '0%';
   const pct = p * 100;
-  if (pct >= 99.9 && p < 1) return `${pct.toFixed(4)}%`;  // near-certain: show how near
+  if (pct >= 99.9 && p < 1) {  // near-certain: show how near, never a rounded "100%"
+    const s = pct.toFixed(4);
+    return s === '100.0000' ? '> 99.9999%' : `${s}%`;
+  }
   if (pct >= 10) return `${pct.toFixed(2)}%`;
   if (pct >= 0.01) return `${pct.toFixed(3)}%`;
   return `${formatScientific(pct, 1)}%`;

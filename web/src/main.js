@@ -122,12 +122,30 @@ class App {
 
   /** The model to run: the URL's choice, else the real CLIP if this server has it, else tiny. */
   async chooseModel() {
-    const exists = async (url) => { try { return (await fetch(url, { method: 'HEAD', cache: 'no-cache' })).ok; } catch { return false; } };
-    this.realOnServer = await exists(new URL(`models/${SERVER_REAL_MODEL_ID}/manifest.json`, document.baseURI));
+    // Some static servers answer every path with index.html: insist on JSON.
+    const exists = async (url) => {
+      try {
+        const res = await fetch(url, { method: 'HEAD', cache: 'no-cache' });
+        return res.ok && /json/.test(res.headers.get('content-type') ?? '');
+      } catch { return false; }
+    };
+    this.realOnServer = (await this.serverModels()).includes(SERVER_REAL_MODEL_ID)
+      && await exists(new URL(`models/${SERVER_REAL_MODEL_ID}/manifest.json`, document.baseURI));
     const localCached = await this.client.request('hasCached', { id: 'local-files' }).catch(() => false);
     this.modelId = requestedModel ?? (this.realOnServer ? SERVER_REAL_MODEL_ID : DEFAULT_MODEL);
     this.chooser.setOptions(modelOptions({ realOnServer: this.realOnServer, online: navigator.onLine, kiosk: kioskMode, localCached }), this.modelId);
     this.chooser.showBanner({ current: this.modelId, realOnServer: this.realOnServer, online: navigator.onLine, kiosk: kioskMode });
+  }
+
+  /** Model ids this server lists in models/index.json ({models: [...]} or a bare array). */
+  async serverModels() {
+    try {
+      const res = await fetch(new URL('models/index.json', document.baseURI), { cache: 'no-cache' });
+      if (!res.ok) return [];
+      const j = await res.json();
+      const list = Array.isArray(j) ? j : j?.models;
+      return Array.isArray(list) ? list.filter((x) => typeof x === 'string') : [];
+    } catch { return []; }
   }
 
   switchModel(id) {
@@ -237,7 +255,8 @@ class App {
     let galleryBase = new URL('samples/', base);
     if (!Array.isArray(items)) {
       galleryBase = new URL('gallery/', document.baseURI);
-      const present = await Promise.all(SKIMAGE_PHOTOS.map((p) => fetch(new URL(p.file, galleryBase), { method: 'HEAD' }).then((r) => r.ok, () => false)));
+      const present = await Promise.all(SKIMAGE_PHOTOS.map((p) => fetch(new URL(p.file, galleryBase), { method: 'HEAD' })
+        .then((r) => r.ok && /^image\//.test(r.headers.get('content-type') ?? ''), () => false)));
       items = SKIMAGE_PHOTOS.filter((_, i) => present[i]);
     }
     this.gallery = items.filter((it) => typeof it?.file === 'string').map((it) => ({
