@@ -100,7 +100,7 @@ test('editing a score re-ranks the labels and flags an invalid entry without los
   await scoreInputs.nth(0).fill('0.40');  // the "page of text" row now beats the cat
   await settle(page);
   let w = await readWidget(page);
-  assert.deepEqual(w.percents, softmax(w.scores, 0.01).map(formatPercent));
+  assert.deepEqual(w.percents, softmax(w.scores, 10 ** w.sliderValue).map(formatPercent));
   assert.equal(await page.locator('#softmax-widget tbody tr.top .label-input').inputValue(), 'a page of text about segmentation');
 
   await scoreInputs.nth(1).fill('7');  // out of range: flagged, the last valid value is kept

@@ -241,7 +241,7 @@ class App {
     }
     this.labels.setLabels(this.state.labels);
     if (first) await this.setPhoto({ kind: 'sample', id: first.id, name: first.caption, url: first.src });
-    this.explore.renderBatch().catch((err) => console.warn('batch matrix:', err.message));
+    this.explore.track('batch matrix', () => this.explore.renderBatch());
   }
 
   /** The model's own sample scenes when it has them (the tiny model), else the photos. */
@@ -337,7 +337,7 @@ class App {
 
   /** True when no edit is waiting to be scored and no scoring is in flight (for tests). */
   isIdle() {
-    return this.refreshing === 0 && !this.refreshQueued;
+    return this.refreshing === 0 && !this.refreshQueued && this.explore.busy === 0;
   }
 
   templateChanged() {
@@ -418,7 +418,7 @@ class App {
     for (const input of this.sourceSwitch.querySelectorAll('input')) input.checked = input.value === this.softmaxSource;
     this.paintSoftmaxSource();
     document.dispatchEvent(new CustomEvent('clipx:painted'));  // for benchmarks and tests
-    this.explore.labelsUpdated(this.live).catch((err) => console.warn('label views:', err.message));
+    this.explore.track('label views', () => this.explore.labelsUpdated(this.live));
   }
 
   paintSoftmaxSource() {

@@ -37,6 +37,20 @@ export class Explorations {
     $('crowding-widget')?.append(this.crowding.el);
     $('about-widget')?.append(this.about.el);
     this.galleryVectors = new Map();
+    this.busy = 0;   // background work in flight (the app's isIdle counts it)
+  }
+
+  /** Runs fn as tracked background work; failures are logged, never thrown at the reader. */
+  async track(what, fn) {
+    this.busy++;
+    try {
+      return await fn();
+    } catch (err) {
+      console.warn(`${what}: ${err.message}`);
+      return null;
+    } finally {
+      this.busy--;
+    }
   }
 
   get dim() { return this.app.manifest.embed_dim; }
