@@ -8,7 +8,7 @@ export class ModelChooser {
     this.onSwitch = onSwitch;
     this.banner = h('div', { class: 'banner', role: 'note', hidden: true, 'data-testid': 'model-banner' });
     this.select = h('select', { id: 'model-select', 'aria-label': 'model' });
-    this.fileInput = h('input', { type: 'file', multiple: true, accept: '.onnx,.json', class: 'visually-hidden', tabIndex: -1,
+    this.fileInput = h('input', { type: 'file', multiple: true, accept: '.onnx,.json', class: 'visually-hidden', tabIndex: -1, 'aria-label': 'model files',
       onChange: () => { const files = [...this.fileInput.files]; this.fileInput.value = ''; if (files.length) onFiles(files); } });
     this.filesButton = h('button', { type: 'button', class: 'secondary', text: 'Load model files from disk…', onClick: () => this.fileInput.click() });
     this.message = h('p', { class: 'photo-message', role: 'alert', hidden: true, 'data-testid': 'model-files-message' });

@@ -8,9 +8,9 @@ export class PhotoPicker {
   constructor({ onPhoto }) {
     this.onPhoto = onPhoto;
     this.gallery = h('div', { class: 'gallery', role: 'group', 'aria-label': 'sample photos' });
-    this.fileInput = h('input', { type: 'file', accept: 'image/*', class: 'visually-hidden', tabIndex: -1,
+    this.fileInput = h('input', { type: 'file', accept: 'image/*', class: 'visually-hidden', tabIndex: -1, 'aria-label': 'photo file',
       onChange: () => this.#takeFiles(this.fileInput.files, 'chosen file') });
-    this.cameraInput = h('input', { type: 'file', accept: 'image/*', capture: 'environment', class: 'visually-hidden', tabIndex: -1,
+    this.cameraInput = h('input', { type: 'file', accept: 'image/*', capture: 'environment', class: 'visually-hidden', tabIndex: -1, 'aria-label': 'photo from the camera',
       onChange: () => this.#takeFiles(this.cameraInput.files, 'camera') });
     this.cameraButton = h('button', { type: 'button', class: 'secondary', text: 'Take a photo', hidden: true,
       onClick: () => this.cameraInput.click() });

@@ -3,6 +3,16 @@
 import { h } from '../dom.js';
 import { divergingColor } from './heat-grid.js';
 
+/** Black or white text, whichever reads better (WCAG contrast) on an rgb(...) background. */
+export function readableOn(rgb) {
+  const [r, g, b] = rgb.match(/\d+/g).map(Number).map((v) => {
+    const s = v / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  return (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) ? '#111' : '#fff';
+}
+
 export function cosineTable({ rowNames, colNames, values, caption, highlightDiagonal = false, rowHeader = '', colImages = null }) {
   const rows = rowNames.length, cols = colNames.length;
   let lo = Infinity, hi = -Infinity;
@@ -18,7 +28,7 @@ export function cosineTable({ rowNames, colNames, values, caption, highlightDiag
       const v = values[i * cols + j];
       const diag = highlightDiagonal && i === j;
       const shade = divergingColor((v - mid) / half * 0.8);
-      cells.push(h('td', { class: `matrix-cell mono${diag ? ' diagonal' : ''}`, style: { background: shade },
+      cells.push(h('td', { class: `matrix-cell mono${diag ? ' diagonal' : ''}`, style: { background: shade, color: readableOn(shade) },
         title: `${rowNames[i]} · ${colNames[j]}: ${v.toFixed(4)}`, text: v.toFixed(2) }));
     }
     body.push(h('tr', {}, h('th', { scope: 'row', class: 'matrix-row', text: rowNames[i], title: rowNames[i] }), ...cells));
