@@ -33,7 +33,7 @@ for (const scheme of ['light', 'dark']) {
     await page.addScriptTag({ path: path.join(webDir, 'node_modules', 'axe-core', 'axe.min.js') });
     const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
     const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    const report = bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    const report = bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} [${n.any?.[0]?.message ?? ''}]`).join(' | ')}`);
     assert.deepEqual(report, []);
     await context.close();
   });

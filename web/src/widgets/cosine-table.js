@@ -27,7 +27,8 @@ export function cosineTable({ rowNames, colNames, values, caption, highlightDiag
     for (let j = 0; j < cols; j++) {
       const v = values[i * cols + j];
       const diag = highlightDiagonal && i === j;
-      const shade = divergingColor((v - mid) / half * 0.8);
+      // Pale shades only: black text must stay readable (WCAG AA) on every cell.
+      const shade = divergingColor((v - mid) / half * 0.45);
       cells.push(h('td', { class: `matrix-cell mono${diag ? ' diagonal' : ''}`, style: { background: shade, color: readableOn(shade) },
         title: `${rowNames[i]} · ${colNames[j]}: ${v.toFixed(4)}`, text: v.toFixed(2) }));
     }
