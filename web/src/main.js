@@ -144,7 +144,8 @@ class App {
       if (!res.ok) return [];
       const j = await res.json();
       const list = Array.isArray(j) ? j : j?.models;
-      return Array.isArray(list) ? list.filter((x) => typeof x === 'string') : [];
+      // Entries are ids, or {id, name, bytes} objects (the kiosk build's index).
+      return Array.isArray(list) ? list.map((x) => (typeof x === 'string' ? x : x?.id)).filter((x) => typeof x === 'string') : [];
     } catch { return []; }
   }
 
