@@ -141,6 +141,7 @@ async function openIsolated(t, page, url) {
 }
 
 async function ready(page) {
+  await page.waitForFunction(() => !!window.clipx, null, { timeout: 60000 });  // the module has run
   await page.evaluate(async () => { window.__clipxApp = (await window.clipx.ready).app; });
   await page.waitForSelector('.model-status[data-state=ready]', { timeout: 60000 });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=predictions] li').length > 0, null, { timeout: 60000 });

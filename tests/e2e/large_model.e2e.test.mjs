@@ -111,7 +111,7 @@ test('a file whose SHA-256 does not match is refused, naming the file', { skip: 
 test('a full storage quota is reported and the model still works uncached', { skip: !present }, async () => {
   const { context, page } = await newPage();
   const cdp = await context.newCDPSession(page);
-  await page.goto(server.url + 'about-blank-for-quota');
+  await page.goto(server.url + 'models/index.json');  // any page of the origin, before the app runs
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(server.url).origin, quotaSize: 20 * 1024 * 1024 });
   await page.goto(url);
   await ready(page);
