@@ -136,7 +136,8 @@ async function openIsolated(t, page, url) {
     await poll(page, () => !!navigator.serviceWorker.controller, { what: 'the service worker to take control' });
     await page.reload();
   }
-  await poll(page, () => !!navigator.serviceWorker.controller && crossOriginIsolated === true,
+  // window.clipx too: a freshly reloaded document is isolated before its module script has run.
+  await poll(page, () => !!navigator.serviceWorker.controller && crossOriginIsolated === true && !!window.clipx,
     { what: 'a controlled, cross-origin isolated page (after the automatic reload)' });
 }
 
