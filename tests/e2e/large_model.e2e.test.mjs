@@ -59,17 +59,27 @@ test('download with progress, then a cached reload with no request for the model
 
 test('cancel ends in a visible state, and Retry finishes the download', { skip: !present }, async () => {
   const { context, page } = await newPage();
-  await page.route(`**/models/${MODEL}/vision_model_quantized.onnx`, async (route) => {
-    await new Promise((r) => setTimeout(r, 1500));  // slow enough to press Cancel
-    await route.continue();
+  // Hold the first file of the package until the reader has pressed Cancel.
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  await page.route(`**/models/${MODEL}/tokenizer.json`, async (route) => {
+    await gate;
+    await route.continue().catch(() => {});  // the request may already be aborted
   });
+  const held = page.waitForRequest((r) => r.url().endsWith(`/models/${MODEL}/tokenizer.json`));
   await page.goto(url);
+  await held;
   await page.getByRole('button', { name: 'Cancel download' }).click();
   await page.waitForSelector('.model-status[data-state=cancelled]');
   assert.match(await page.locator('.model-status').textContent(), /Download cancelled/);
-  await page.unrouteAll();
+  release();
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
   await page.getByRole('button', { name: 'Retry' }).click();
-  await ready(page);
+  try {
+    await ready(page);
+  } catch (err) {
+    throw new Error(`${err.message}\nstatus after Retry: ${await page.locator('.model-status').textContent()}`);
+  }
   await context.close();
 });
 
