@@ -8,7 +8,8 @@
 #   scripts/build_kiosk.sh [--no-build] [--models ID,ID,...] [OUT_DIR]      (default: dist/kiosk)
 #
 #   --no-build   reuse the current web/dist instead of running scripts/build.sh first
-#   --models     copy only these model ids (default: every models/*/ with a manifest.json)
+#   --models     copy only these model ids (default: every models/*/ with a manifest.json,
+#                except the random-weight test models)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -74,7 +75,8 @@ const fail = (msg) => { console.error(`build_kiosk: ${msg}`); process.exit(1); }
 const rank = (id) => (id === 'tiny' ? 0 : id === 'clip-vit-b32' ? 1 : 2);
 const ids = fs.readdirSync(modelsDir)
   .filter((id) => fs.existsSync(path.join(modelsDir, id, 'manifest.json')))
-  .filter((id) => !wanted || wanted.includes(id))
+  // Test-only models (random weights) go in only when named with --models.
+  .filter((id) => (wanted ? wanted.includes(id) : !id.startsWith('random-')))
   .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 for (const id of wanted ?? []) if (!ids.includes(id)) fail(`model "${id}" has no models/${id}/manifest.json`);
 if (!ids.length) fail('no model has a manifest.json (the tiny model needs models/tiny/manifest.json)');
