@@ -50,7 +50,7 @@ export class PhotoPicker {
         type: 'button', class: 'thumb', 'aria-pressed': String(item.id === selectedId), title: item.caption,
         dataset: { photo: item.id },
         onClick: () => this.onPhoto({ kind: 'sample', id: item.id, name: item.caption, url: item.src }),
-      }, h('img', { src: item.src, alt: item.alt, width: 64, height: 64, loading: 'lazy', decoding: 'async' }));
+      }, h('img', { src: item.src, alt: item.alt, width: 64, height: 64, decoding: 'async' }));
       this.buttons.set(item.id, button);
       this.gallery.append(button);
     }
