@@ -65,17 +65,23 @@ for (const model of models) {
         void document.body.offsetHeight;
         slides.push(performance.now() - t0);
       }
-      // Photo change: alternate two gallery items not yet encoded (then cached ones).
+      // Photo change: new pictures the page has never seen (so nothing comes from a cache),
+      // 640×480 PNGs drawn here, then decoded and preprocessed by the core.
       app.labels.setLabels(['cat', 'dog', 'a red circle']);
       app.labelsChanged();
+      await new Promise((res) => { const check = () => (app.isIdle() ? res() : setTimeout(check, 20)); check(); });
       const photos = [];
-      for (const item of app.gallery.slice(1, 5)) {
-        const bytes = new Uint8Array(await (await fetch(item.src)).arrayBuffer());
+      for (let k = 0; k < 5; k++) {
+        const canvas = new OffscreenCanvas(640, 480);
+        const g = canvas.getContext('2d');
+        g.fillStyle = `hsl(${k * 70}, 40%, 60%)`; g.fillRect(0, 0, 640, 480);
+        g.fillStyle = `hsl(${k * 70 + 180}, 70%, 45%)`; g.beginPath(); g.arc(320 + k * 9, 240, 150, 0, 7); g.fill();
+        const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
         const done = painted();
         const t0 = performance.now();
-        await app.setPhoto({ kind: 'upload', name: item.caption, bytes });
+        await app.setPhoto({ kind: 'upload', name: `bench ${k}.png`, bytes });
         await done;
-        photos.push({ total: performance.now() - t0, preprocess: app.photo.ms?.preprocess ?? 0 });
+        photos.push({ total: performance.now() - t0, preprocess: app.photo.ms?.preprocess ?? 0, cached: app.photo.cached });
       }
       return { edits: edits.slice(2), slides: slides.slice(5), photos };
     });
