@@ -2,7 +2,7 @@
 // (bench/transformers-js/), in one run, one Chromium, the same model files (the random-weight
 // ViT-B/32 from scripts/make_random_vitb32.py, uint8 *_quantized.onnx), at 1 and 2 ORT threads.
 //
-//   node bench/browser/vs_transformers.bench.mjs [--reps 3] [--edits 5] [--taus 15] [--threads 1,2] [--impls ours,tjs]
+//   node bench/browser/vs_transformers.bench.mjs [--reps 3] [--edits 5] [--taus 15] [--threads 1,2] [--impls ours,tjs] [--rounds 1]
 // after scripts/build.sh, nice /usr/bin/python3 scripts/make_random_vitb32.py, and
 // (cd bench/transformers-js && npm ci --ignore-scripts). Prints a markdown table and writes it
 // to bench/results/vs_transformers.md (+ .json with every sample).
@@ -18,18 +18,22 @@
 //   3. on the last load, once our page's background work is done: a new photo with 10 new labels,
 //      label edits, temperature moves, photo swaps (5 photos no cache has seen);
 //   4. peak memory of the tab: VmHWM (peak resident set) of the tab's renderer process, read from
-//      /proc/<pid>/status; candidate pids from CDP SystemInfo.getProcessInfo (renderers that
-//      appeared with the tab; the largest is the tab). Dedicated workers and ORT's thread pool
-//      live in that process; the figure covers every load and interaction of the tab.
+//      /proc/<pid>/status; renderer pids from CDP SystemInfo.getProcessInfo, the tab's being the
+//      largest once loaded (the warm-up tab's renderer has exited by then). Dedicated workers and
+//      ORT's thread pool live in that process. VmHWM is reset (clear_refs) before each reload and
+//      before the interactions, so the table gives: opening the page in a new tab (process peak
+//      from its start), interactions, and a reload (which starts with the old page resident).
 // Our page is driven through window.clipx (app.setPhoto, app.labels, app.refresh, softmax.setTau);
 // the transformers.js page through window.tjs (see bench/transformers-js/main.js for its two
 // modes, "naive" — every change re-runs both encoders like transformers.js's zero-shot pipeline —
 // and "cached" — embeddings kept by hand). Timings are medians.
+import { execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startServer, launchBrowser, repoDir } from '../../tests/e2e/harness.mjs';
+import { launchBrowser, repoDir, webDir } from '../../tests/e2e/harness.mjs';
 import { prepareModelDir, startStaticServer, sharedDir, versions } from '../transformers-js/serve.mjs';
 
 const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
@@ -39,6 +43,7 @@ const EDITS = Number(arg('--edits', 5));
 const TAUS = Number(arg('--taus', 15));
 const THREADS = String(arg('--threads', '1,2')).split(',').map(Number);
 const IMPLS = String(arg('--impls', 'ours,tjs')).split(',');
+const ROUNDS = Number(arg('--rounds', 1));
 const LABELS = ['cat', 'dog', 'car', 'tree', 'house', 'bird', 'boat', 'airplane', 'horse', 'coffee cup'];
 const FIRST_PHOTO = 'chelsea.png';
 const SWAP_PHOTOS = ['astronaut.png', 'camera.png', 'coffee.png', 'horse.png', 'rocket.jpg'];
@@ -178,7 +183,7 @@ const drivers = {
         out.edit.push(performance.now() - t0);
         out.checks.push(app.live.labels.some((l) => l.label === text));
       }
-      // The same as a reader types it: input event, the page's typing debounce, scoring.
+      // The same as a reader types it: the input event and whatever the page does with it.
       for (let i = 0; i < edits; i++) {
         await settle();
         const row = app.labels.rows[(i + 5) % app.labels.rows.length];
@@ -312,15 +317,19 @@ async function scenario(browser, cdp, impl, threads, base, external) {
   await warm.goto(url, { waitUntil: 'commit' });
   const warmRun = await inPage(warm, d.load, { labels: LABELS, photo: FIRST_PHOTO });
   await warm.close();
-  await sleep(1000);
+  // Wait for the warm-up tab's renderer to exit (no renderer holds a model any more).
+  for (let i = 0; i < 40 && Math.max(0, ...[...(await rendererPids(cdp))].map((p) => statusKb(p, 'VmRSS'))) > 300 * 1024; i++) await sleep(250);
+  await sleep(500);
 
   // 2. the measured tab: open, then reload REPS-1 times. The tab's peak memory is followed per
   //    phase: VmHWM is reset (echo 5 > /proc/<pid>/clear_refs) before each reload and before the
   //    interactions.
-  const before = await rendererPids(cdp);
+  // The tab's renderer: after a load, the renderer with the largest resident set (the other
+  // renderers alive are Chromium's blank and spare ones, ~80-150 MB; the tab may well have been
+  // given a spare that was started before it was opened).
   const page = await context.newPage();
   watch(page);
-  const tabPid = async () => [...(await rendererPids(cdp))].filter((p) => !before.has(p))
+  const tabPid = async () => [...(await rendererPids(cdp))]
     .map((pid) => ({ pid, rss: statusKb(pid, 'VmRSS') })).sort((a, b) => b.rss - a.rss)[0]?.pid;
   const loads = [];
   const mem = { loads: [], interact: NaN, pids: [] };
@@ -343,7 +352,7 @@ async function scenario(browser, cdp, impl, threads, base, external) {
   const inter = await inPage(page, d.interact, { edits: EDITS, taus: TAUS, swaps: SWAP_PHOTOS.map((n) => `swap:${n}`), labels: LABELS, fresh: FRESH_LABELS });
   mem.interact = statusKb(pid, 'VmHWM');
   mem.peak = Math.max(...mem.loads, mem.interact);
-  mem.others = [...(await rendererPids(cdp))].filter((p) => !before.has(p) && p !== pid).map((p) => ({ pid: p, hwmKb: statusKb(p, 'VmHWM') }));
+  mem.others = [...(await rendererPids(cdp))].filter((p) => p !== pid).map((p) => ({ pid: p, hwmKb: statusKb(p, 'VmHWM'), rssKb: statusKb(p, 'VmRSS') }));
   await context.close();
   return {
     impl, threads, warmFirstMs: warmRun.firstProbsAt, loads, inter, mem, problems,
@@ -354,7 +363,35 @@ async function scenario(browser, cdp, impl, threads, base, external) {
 
 // ---- run -----------------------------------------------------------------------------------------
 prepareModelDir(MODEL);
-const ourServer = await startServer();
+// The page under test: a snapshot of web/dist taken now (other work may rebuild web/dist during
+// a run), served like harness.mjs's startServer does — the project's `vite preview`, same config,
+// same headers and same-origin mounts — with --outDir pointing at the snapshot.
+const distDir = path.join(webDir, 'dist');
+const snapshotDir = path.join(repoDir, 'bench', 'results', 'page-snapshot');
+const dist0 = fs.statSync(path.join(distDir, 'index.html')).mtimeMs;
+fs.rmSync(snapshotDir, { recursive: true, force: true });
+fs.cpSync(distDir, snapshotDir, { recursive: true });
+const git = (...a) => { try { return execFileSync('git', ['-C', repoDir, ...a], { encoding: 'utf8' }).trim(); } catch { return '?'; } };
+const commit = git('rev-parse', '--short', 'HEAD');
+const dirtyWeb = git('status', '--porcelain', '--', 'web/src', 'src').split('\n').filter(Boolean).length;
+
+async function startSnapshotServer() {
+  const port = await new Promise((ok) => { const srv = net.createServer().listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => ok(p)); }); });
+  const child = spawn(process.execPath, [path.join(webDir, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--outDir', snapshotDir], {
+    cwd: webDir, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const url = `http://127.0.0.1:${port}/`;
+  for (const deadline = Date.now() + 20000; ;) {
+    try { if ((await fetch(url)).ok) break; } catch { /* not up yet */ }
+    if (child.exitCode !== null || Date.now() > deadline) { child.kill(); throw new Error(`vite preview did not start:\n${output}`); }
+    await sleep(150);
+  }
+  return { url, stop: () => new Promise((r) => { child.once('exit', r); child.kill(); }) };
+}
+const ourServer = await startSnapshotServer();
 const tjsServer = await startStaticServer();
 const browser = await launchBrowser();
 const cdp = await browser.newBrowserCDPSession();
@@ -363,13 +400,19 @@ const load0 = os.loadavg();
 const started = new Date();
 const runs = [];
 try {
-  for (const threads of THREADS) {
-    for (const impl of IMPLS) {
-      process.stderr.write(`${impl}, ${threads} thread(s)… `);
-      const r = await scenario(browser, cdp, impl, threads, impl === 'ours' ? ourServer.url : tjsServer.url, external);
-      process.stderr.write(`done (load ${os.loadavg()[0].toFixed(2)})\n`);
-      if (r.problems.length) console.warn(`  page errors: ${r.problems.join(' | ')}`);
-      runs.push(r);
+  // Rounds alternate the order of implementations and thread counts, so that a busy spell on
+  // a shared machine falls on both sides; samples are pooled over rounds.
+  for (let round = 0; round < ROUNDS; round++) {
+    const threadOrder = round % 2 ? [...THREADS].reverse() : THREADS;
+    for (const threads of threadOrder) {
+      const implOrder = (round + THREADS.indexOf(threads)) % 2 ? [...IMPLS].reverse() : IMPLS;
+      for (const impl of implOrder) {
+        process.stderr.write(`round ${round + 1}/${ROUNDS}: ${impl}, ${threads} thread(s)… `);
+        const r = await scenario(browser, cdp, impl, threads, impl === 'ours' ? ourServer.url : tjsServer.url, external);
+        process.stderr.write(`done (load ${os.loadavg()[0].toFixed(2)})\n`);
+        if (r.problems.length) console.warn(`  page errors: ${r.problems.join(' | ')}`);
+        runs.push({ ...r, round, loadAfter: os.loadavg()[0] });
+      }
     }
   }
 } finally {
@@ -381,7 +424,20 @@ const load1 = os.loadavg();
 
 // ---- table ----------------------------------------------------------------------------------------
 const v = versions();
-const get = (impl, threads) => runs.find((r) => r.impl === impl && r.threads === threads);
+// Pool a cell's rounds: every load and every interaction sample; memory: the median round.
+function get(impl, threads) {
+  const rs = runs.filter((r) => r.impl === impl && r.threads === threads);
+  if (!rs.length) return null;
+  const cat = (f) => rs.flatMap(f);
+  const inter = (sel) => Object.fromEntries(Object.keys(sel(rs[0]) ?? {}).filter((k) => Array.isArray(sel(rs[0])[k]))
+    .map((k) => [k, cat((r) => sel(r)[k])]));
+  const medianKb = (f) => median(rs.map(f));
+  return {
+    loads: cat((r) => r.loads),
+    inter: impl === 'tjs' ? { naive: inter((r) => r.inter.naive), cached: inter((r) => r.inter.cached) } : inter((r) => r.inter),
+    mem: { open: medianKb((r) => r.mem.loads[0]), interact: medianKb((r) => r.mem.interact), reload: medianKb((r) => median(r.mem.loads.slice(1))) },
+  };
+}
 const ms = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : 'n/a');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && a > 0 ? `${(b / a >= 100 ? (b / a).toFixed(0) : (b / a).toFixed(1))}×` : 'n/a');
 const rows = [];
@@ -399,7 +455,7 @@ for (const threads of THREADS) {
   const both = (key) => `${ms(median(tn[key]))} (cached: ${ms(median(tc[key]))})`;
   const rat = (ours, key) => `${ratio(ours, median(tn[key]))} (${ratio(ours, median(tc[key]))})`;
   const MB = (kb) => (kb / 1024).toFixed(0);
-  const mb = (r) => `${MB(Math.max(r.mem.loads[0], r.mem.interact))} (open ${MB(r.mem.loads[0])}, interactions ${MB(r.mem.interact)}; reload ${MB(median(r.mem.loads.slice(1)))})`;
+  const mb = (r) => `${MB(Math.max(r.mem.open, r.mem.interact))} (open ${MB(r.mem.open)}, interactions ${MB(r.mem.interact)}; reload ${MB(r.mem.reload)})`;
   const oi = o.inter;
   rows.push(
     `| **${threads} thread${threads > 1 ? 's' : ''}** | | | | |`,
@@ -408,19 +464,20 @@ for (const threads of THREADS) {
     `| first classification: model ready → first probabilities | ${ms(m.first[0])} | ${ms(m.first[1])} | ${ratio(m.first[0], m.first[1])} | no slower |`,
     `| new photo + 10 new labels on an idle page | ${ms(median(oi.scratch))} | ${both('scratch')} | ${rat(median(oi.scratch), 'scratch')} | no slower |`,
     `| one label edited → probabilities | ${ms(median(oi.edit))} | ${both('edit')} | ${rat(median(oi.edit), 'edit')} | ≥ 5× |`,
-    `| … typed (input event → probabilities, incl. our 120 ms typing debounce) | ${ms(median(oi.editTyped))} | — | ${rat(median(oi.editTyped), 'edit')} | |`,
+    `| … typed: input event → probabilities (the page's own edit handling, debounce if any) | ${ms(median(oi.editTyped))} | — | ${rat(median(oi.editTyped), 'edit')} | |`,
     `| temperature moved → probabilities | ${ms(median(oi.tau))} | ${both('tau')} | ${rat(median(oi.tau), 'tau')} | ≥ 100× |`,
     `| photo swapped (photo never seen) → probabilities | ${ms(median(oi.swap))} | ${both('swap')} | ${rat(median(oi.swap), 'swap')} | — |`,
     `| peak memory of the tab, MB: renderer VmHWM (opening the page in a new tab / interactions; a reload, old page still resident) | ${mb(o)} | ${mb(t)} | | ours ≤ 500 MB |`,
   );
 }
 const conds = [
-  `Run ${started.toISOString()}, ${os.cpus().length} × ${os.cpus()[0]?.model?.trim()}; load average ${load0[0].toFixed(2)} at start, ${load1[0].toFixed(2)} at end.`,
+  `Run ${started.toISOString()}, ${os.cpus().length} × ${os.cpus()[0]?.model?.trim()}; load average ${load0[0].toFixed(2)} at start, ${load1[0].toFixed(2)} at end (1-min average after each cell: ${Math.min(...runs.map((r) => r.loadAfter)).toFixed(1)}–${Math.max(...runs.map((r) => r.loadAfter)).toFixed(1)}; other jobs shared the machine).`,
+  `Our page: web/dist built ${new Date(dist0).toISOString()} at commit ${commit}${dirtyWeb ? ` (${dirtyWeb} uncommitted file(s) under src/ or web/src/)` : ''}, a snapshot served by the project's vite preview.`,
   `Chromium ${browser.version?.() ?? ''} headless (playwright-core, harness.mjs flags); model ${MODEL} (random weights, ViT-B/32 shapes, uint8 *_quantized.onnx: the same files for both).`,
   `Ours: ONNX Runtime Web ${v.ourOrtWeb} (wasm, module worker). transformers.js ${v.transformers} with its bundled ONNX Runtime Web ${v.ortWeb} (wasm, asyncify build, main thread), self-hosted wasm, remote models off.`,
-  `Medians: ${REPS} loads (first open + ${REPS - 1} reloads) per cell; ${EDITS} label edits, ${TAUS} temperature moves (5 for transformers.js naive), ${SWAP_PHOTOS.length} photo swaps. Our interactions start once the page's background work (gallery batch matrix) has finished.`,
+  `Medians over ${ROUNDS} round(s) (order of implementations and thread counts alternating): ${REPS} loads per round and cell (first open + ${REPS - 1} reloads); ${EDITS} label edits, ${TAUS} temperature moves (5 for transformers.js naive), ${SWAP_PHOTOS.length} photo swaps. Our interactions start once the page's background work (gallery batch matrix) has finished.`,
   `transformers.js column: "naive" re-runs processor + both encoders on every change (as its zero-shot pipeline does); "(cached: …)" keeps embeddings by hand (label edit re-encodes the 10-label batch; temperature = JS softmax). Ratio = transformers.js ÷ ours (naive, then cached in brackets).`,
-  `Threads reported: ${runs.map((r) => `${r.impl}@${r.threads}→${r.threadsReported}`).join(', ')}; cross-origin isolated: ${runs.every((r) => r.isolated)}. Requests to other hosts: ${external.length}. All results checked: ${runs.every((r) => r.ok)}.`,
+  `Threads reported: ${[...new Set(runs.map((r) => `${r.impl}@${r.threads}→${r.threadsReported}`))].join(', ')}; cross-origin isolated: ${runs.every((r) => r.isolated)}. Requests to other hosts: ${external.length}. All results checked: ${runs.every((r) => r.ok)}.`,
 ];
 for (const threads of THREADS) {
   const o = get('ours', threads);
@@ -439,4 +496,4 @@ console.log(md);
 const outDir = path.join(repoDir, 'bench', 'results');
 fs.mkdirSync(outDir, { recursive: true });
 fs.writeFileSync(path.join(outDir, 'vs_transformers.md'), md + '\n');
-fs.writeFileSync(path.join(outDir, 'vs_transformers.json'), JSON.stringify({ started, load0, load1, versions: v, external, runs }, null, 2));
+fs.writeFileSync(path.join(outDir, 'vs_transformers.json'), JSON.stringify({ started, load0, load1, commit, dist0, versions: v, external, runs }, null, 2));
