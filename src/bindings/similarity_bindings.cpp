@@ -90,14 +90,20 @@ val probability_ratio(double gap, double tau) {
   });
 }
 
+// count × dim floats from JS, or InvalidInput naming the sizes that disagree.
+std::vector<float> rows_of(const val& rows, int count, int dim) {
+  auto v = to_vector<float>(rows);
+  if (v.size() != static_cast<std::size_t>(count) * dim) {
+    throw clipx::InvalidInput("expected " + std::to_string(count) + " x " + std::to_string(dim) +
+                              " values, got " + std::to_string(v.size()));
+  }
+  return v;
+}
+
 val average_embeddings(val rows, int count, int dim) {
   return guarded([&] {
     if (count <= 0 || dim <= 0) throw clipx::InvalidInput("no embeddings to average (no templates selected)");
-    const auto v = to_vector<float>(rows);
-    if (v.size() != static_cast<std::size_t>(count) * dim) {
-      throw clipx::InvalidInput("expected " + std::to_string(count) + " x " + std::to_string(dim) +
-                                " values, got " + std::to_string(v.size()));
-    }
+    const auto v = rows_of(rows, count, dim);
     val out = clipx_js::ok_result();
     out.set("vector", to_float32_array(clipx::average_embeddings(v.data(), count, dim)));
     return out;
@@ -107,11 +113,7 @@ val average_embeddings(val rows, int count, int dim) {
 val pca_2d(val rows, int count, int dim) {
   return guarded([&] {
     if (count <= 0 || dim <= 0) throw clipx::InvalidInput("a 2-D projection needs at least two vectors");
-    const auto v = to_vector<float>(rows);
-    if (v.size() != static_cast<std::size_t>(count) * dim) {
-      throw clipx::InvalidInput("expected " + std::to_string(count) + " x " + std::to_string(dim) +
-                                " values, got " + std::to_string(v.size()));
-    }
+    const auto v = rows_of(rows, count, dim);
     const auto p = clipx::pca_2d(v.data(), count, dim);
     val out = clipx_js::ok_result();
     out.set("xy", to_float64_array(p.xy));

@@ -122,15 +122,9 @@ class App {
 
   /** The model to run: the URL's choice, else the real CLIP if this server has it, else tiny. */
   async chooseModel() {
-    // Some static servers answer every path with index.html: insist on JSON.
-    const exists = async (url) => {
-      try {
-        const res = await fetch(url, { method: 'HEAD', cache: 'no-cache' });
-        return res.ok && /json/.test(res.headers.get('content-type') ?? '');
-      } catch { return false; }
-    };
-    this.realOnServer = (await this.serverModels()).includes(SERVER_REAL_MODEL_ID)
-      && await exists(new URL(`models/${SERVER_REAL_MODEL_ID}/manifest.json`, document.baseURI));
+    // The server's own list (models/index.json), not a probe that could 404 or meet an
+    // index.html fallback.
+    this.realOnServer = (await this.serverModels()).includes(SERVER_REAL_MODEL_ID);
     const localCached = await this.client.request('hasCached', { id: 'local-files' }).catch(() => false);
     this.modelId = requestedModel ?? (this.realOnServer ? SERVER_REAL_MODEL_ID : DEFAULT_MODEL);
     this.chooser.setOptions(modelOptions({ realOnServer: this.realOnServer, online: navigator.onLine, kiosk: kioskMode, localCached }), this.modelId);

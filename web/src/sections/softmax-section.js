@@ -4,9 +4,9 @@
 // encoder: only the core's softmax runs.
 import { h, clear } from '../dom.js';
 import { formatPercent, formatSigned, formatMagnitude, formatTau } from '../format.js';
+import { TAU_MIN, TAU_MAX } from '../app/persisted-state.js';
 
-export const TAU_MIN = 0.001;
-export const TAU_MAX = 1;
+export { TAU_MIN, TAU_MAX };  // the slider's range is the range a saved or shared τ may take
 
 /** Slider position (log10 τ) ↔ τ. */
 export const tauFromSlider = (v) => 10 ** Number(v);
