@@ -6,6 +6,12 @@ import crypto from 'node:crypto';
 import { downloadFile, loadPackageFiles, sha256Hex, DownloadError } from '../../web/src/model/model-store.js';
 
 const bytesOf = (n, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+// A stored file (a Blob) with one bit changed: what a damaged disk would hand back.
+const flipByte = async (blob, at) => {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  bytes[at] ^= 0x40;
+  return new Blob([bytes]);
+};
 const hex = (b) => crypto.createHash('sha256').update(b).digest('hex');
 
 /** A fetch that serves `files` (url → bytes), honours Range, and can break mid-stream. */
@@ -147,7 +153,49 @@ test('an unpinned file records its SHA-256 and the cache is verified against it'
   assert.equal(second.sources.text, 'cache');
   // A corrupted cache entry is noticed and fetched again.
   const entry = cache.map.get('h/t.onnx');
-  new Uint8Array(entry.data)[5] ^= 1;
+  entry.data = await flipByte(entry.data, 5);
   const third = await loadPackageFiles({ modelId: 'h', files, urlFor: () => 'u', cache, partials: new Map(), fetchImpl: fakeFetch({ u: data }) });
   assert.equal(third.sources.text, 'network');
+});
+
+test('each file is handed over as soon as it is here; a corrupted cache entry is handed over again once re-fetched', async () => {
+  const tok = bytesOf(300, 11), text = bytesOf(2000, 12), vision = bytesOf(2600, 13);
+  const files = [
+    { role: 'tokenizer', name: 'tokenizer.json', bytes: tok.length, sha256: hex(tok) },
+    { role: 'text', name: 'text.onnx', bytes: text.length, sha256: hex(text) },
+    { role: 'vision', name: 'vision.onnx', bytes: vision.length, sha256: hex(vision) },
+  ];
+  const fetchImpl = fakeFetch({ 'm/tokenizer.json': tok, 'm/text.onnx': text, 'm/vision.onnx': vision });
+  const cache = new MemoryCache();
+  const urlFor = (f) => `m/${f.name}`;
+  const seen = [];
+  const onFileReady = async ({ role, bytes, source }) => { seen.push([role, source, hex(bytes)]); };
+  await loadPackageFiles({ modelId: 'p', files, urlFor, cache, fetchImpl, partials: new Map(), onFileReady });
+  assert.deepEqual(seen.map(([r, s]) => [r, s]), [['tokenizer', 'network'], ['text', 'network'], ['vision', 'network']]);
+  // Flip one byte of the cached text model: it is handed over from the cache, found corrupt
+  // by the SHA-256 re-check, then fetched and handed over again with the right bytes.
+  const textEntry = cache.map.get('p/text.onnx');
+  textEntry.data = await flipByte(textEntry.data, 7);
+  seen.length = 0;
+  const r = await loadPackageFiles({ modelId: 'p', files, urlFor, cache, fetchImpl, partials: new Map(), onFileReady });
+  assert.deepEqual(seen.map(([r, s]) => [r, s]), [['tokenizer', 'cache'], ['text', 'cache'], ['vision', 'cache'], ['text', 'network']]);
+  assert.equal(seen.at(-1)[2], hex(text));
+  assert.equal(r.sources.text, 'network');
+  assert.equal(hex(r.bytes.text), hex(text));
+  // What the caller fails to build from verified bytes is reported, not retried.
+  await assert.rejects(
+    loadPackageFiles({ modelId: 'p', files, urlFor, cache, fetchImpl, partials: new Map(),
+      onFileReady: async ({ role }) => { if (role === 'vision') throw new Error('not a model ONNX Runtime can load'); } }),
+    /not a model ONNX Runtime can load/);
+});
+
+test('cache entries written by earlier versions (ArrayBuffer values) are still read and verified', async () => {
+  const data = bytesOf(3000, 21);
+  const files = [{ role: 'vision', name: 'v.onnx', bytes: data.length, sha256: hex(data) }];
+  const cache = new MemoryCache();
+  await cache.open();
+  cache.map.set('old/v.onnx', { sha256: hex(data), bytes: data.length, data: data.buffer.slice(0) });
+  const r = await loadPackageFiles({ modelId: 'old', files, urlFor: () => 'u', cache, partials: new Map(), fetchImpl: fakeFetch({}) });
+  assert.equal(r.sources.vision, 'cache');
+  assert.equal(hex(r.bytes.vision), hex(data));
 });

@@ -473,7 +473,7 @@ async function start() {
   renderMath();
   const worker = new Worker(new URL('./worker/inference.worker.js', import.meta.url), { type: 'module' });
   const client = new WorkerClient(worker);
-  const info = await client.request('init', { baseUrl: document.baseURI });
+  const info = await client.request('init', { baseUrl: document.baseURI, threads: requestedThreads || undefined });
   statusEl.textContent = describeEngine(info);
   statusEl.dataset.engine = info.engine;
   const app = new App(client, info);

@@ -13,6 +13,16 @@ export async function sha256Hex(bytes) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** The bytes of a cache record's `data`: a Blob (how files are stored now: Chromium reads a
+ *  Blob back several times faster than a large ArrayBuffer value) or an ArrayBuffer (entries
+ *  written by earlier versions, still valid). */
+export async function recordBytes(record) {
+  const data = record?.data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (data && typeof data.arrayBuffer === 'function') return new Uint8Array(await data.arrayBuffer());
+  return null;
+}
+
 const DB_NAME = 'clipx-models';
 const DB_VERSION = 1;           // bump when the record layout changes; old stores are dropped
 const STORE = 'files';
@@ -182,53 +192,54 @@ export async function downloadFile(url, { expectedBytes, signal, onProgress, par
 /**
  * Makes every file of a package available as verified bytes: from the cache when it holds
  * the right version, otherwise downloaded (then cached). Returns
- * {bytes: {role: Uint8Array}, sources: {role: 'cache'|'network'}, cacheNote}.
+ * {bytes: {role: Uint8Array}, sources: {role: 'cache'|'network'}, cacheNote, digests}.
+ *
+ * `onFileReady({role, name, bytes, source})` lets the caller start work on each file as soon as
+ * it is here (building an ONNX Runtime session while the next file is still being read) instead
+ * of after the whole package. Its promise is awaited before this function returns. A cached
+ * file is handed over while its SHA-256 is re-checked on WebCrypto's thread; if the check fails
+ * the entry is dropped, the file is downloaded again and handed over a second time, so the
+ * caller must replace whatever it built from the first copy.
  */
-export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, onProgress, partials, fetchImpl, checkpointBytes }) {
+export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, onProgress, onFileReady, partials, fetchImpl, checkpointBytes }) {
   await cache.open();
   let cacheNote = cache.unavailable ? `working without a cache: ${cache.unavailable}` : null;
   const overallTotal = files.reduce((n, f) => n + f.bytes, 0);
   let doneBytes = 0;
   const bytes = {};
   const sources = {};
-  for (const f of files) {
+  const work = [];            // the caller's promises for files that arrived from the network
+  const cachedChecks = [];    // {f, key, expected, digest, work} for files read from the cache
+
+  // Errors surface through the awaits below; this only keeps the runtime from reporting a
+  // rejection that is handled later as "unhandled".
+  const handOver = (f, data, source) => {
+    const p = Promise.resolve().then(() => onFileReady?.({ role: f.role, name: f.name, bytes: data, source }));
+    p.catch(() => {});
+    return p;
+  };
+  const reporter = (f) => (phase, loaded, bytesPerSec = 0) => onProgress?.({
+    phase, role: f.role, file: f.name, loaded, total: f.bytes,
+    overallLoaded: doneBytes + loaded, overallTotal, bytesPerSec,
+  });
+
+  const download = async (f) => {
     const key = `${modelId}/${f.name}`;
-    const report = (phase, loaded, bytesPerSec = 0) => onProgress?.({
-      phase, role: f.role, file: f.name, loaded, total: f.bytes,
-      overallLoaded: doneBytes + loaded, overallTotal, bytesPerSec,
-    });
-    const cached = await cache.get(key);
-    // Unpinned files (sha256 null: a source that publishes no checksum) are verified
-    // against the SHA-256 recorded when they first arrived.
+    const report = reporter(f);
     const pinned = Boolean(f.sha256);
-    if (cached && (pinned ? cached.sha256 === f.sha256 && cached.bytes === f.bytes : cached.unpinned)) {
-      const data = new Uint8Array(cached.data);
-      report('verify', data.byteLength);
-      if (data.byteLength === cached.bytes && await sha256Hex(data) === cached.sha256) {
-        bytes[f.role] = data;
-        sources[f.role] = 'cache';
-        doneBytes += data.byteLength;
-        report('cached', data.byteLength);
-        continue;
-      }
-      await cache.delete(key);  // corrupted entry: fetch it again
-    }
     let partial = partials?.get(key);
     if (!partial) {
       // A download interrupted by a reload left its bytes in the cache: continue from there.
       const saved = await cache.get(`partial/${key}`);
-      partial = saved && saved.expected === (f.sha256 || f.name) && saved.data
-        ? { chunks: [new Uint8Array(saved.data)], loaded: saved.loaded } : { chunks: [], loaded: 0 };
+      const savedBytes = saved && saved.expected === (f.sha256 || f.name) ? await recordBytes(saved) : null;
+      partial = savedBytes ? { chunks: [savedBytes], loaded: saved.loaded } : { chunks: [], loaded: 0 };
       partials?.set(key, partial);
     }
     const data = await downloadFile(urlFor(f), {
       expectedBytes: f.bytes, signal, partial, fetchImpl, checkpointBytes,
       onProgress: (p) => report('download', p.loaded, p.bytesPerSec),
       onCheckpoint: async (chunks, loaded) => {
-        const joined = new Uint8Array(loaded);
-        let o = 0;
-        for (const ch of chunks) { joined.set(ch, o); o += ch.byteLength; }
-        await cache.put(`partial/${key}`, { expected: f.sha256 || f.name, loaded, data: joined.buffer });
+        await cache.put(`partial/${key}`, { expected: f.sha256 || f.name, loaded, data: new Blob(chunks) });
       },
     });
     report('verify', data.byteLength);
@@ -243,10 +254,50 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
     bytes[f.role] = data;
     sources[f.role] = 'network';
     doneBytes += f.bytes || data.byteLength;
-    const refused = await cache.put(key, { sha256: digest, bytes: data.byteLength, unpinned: !pinned, data: data.buffer, storedAt: Date.now() });
+    // The Blob holds its own copy, so the caller may release `data` afterwards.
+    const refused = await cache.put(key, { sha256: digest, bytes: data.byteLength, unpinned: !pinned, data: new Blob([data]), storedAt: Date.now() });
     if (refused && !cacheNote) cacheNote = `working without a cache: ${refused}`;
     report('stored', f.bytes);
+    work.push(handOver(f, data, 'network'));
+  };
+
+  for (const f of files) {
+    const key = `${modelId}/${f.name}`;
+    const cached = await cache.get(key);
+    // Unpinned files (sha256 null: a source that publishes no checksum) are verified
+    // against the SHA-256 recorded when they first arrived.
+    const pinned = Boolean(f.sha256);
+    if (cached && (pinned ? cached.sha256 === f.sha256 && cached.bytes === f.bytes : cached.unpinned)) {
+      const data = await recordBytes(cached);
+      if (data && data.byteLength === cached.bytes) {
+        // digest() copies the bytes when called, before the caller may release them.
+        const digest = sha256Hex(data);
+        digest.catch(() => {});
+        bytes[f.role] = data;
+        sources[f.role] = 'cache';
+        doneBytes += data.byteLength;
+        reporter(f)('cached', data.byteLength);
+        cachedChecks.push({ f, key, expected: cached.sha256, digest, work: handOver(f, data, 'cache') });
+        continue;
+      }
+      await cache.delete(key);  // truncated entry: fetch it again
+    }
+    await download(f);
   }
+
+  for (const c of cachedChecks) {
+    const [digest, done] = await Promise.allSettled([c.digest, c.work]);
+    if (digest.status === 'fulfilled' && digest.value === c.expected) {
+      if (done.status === 'rejected') throw done.reason;
+      continue;
+    }
+    // Corrupted entry (whatever was built from it is replaced): fetch the file again.
+    reporter(c.f)('verify', 0);
+    await cache.delete(c.key);
+    doneBytes -= c.f.bytes || 0;
+    await download(c.f);
+  }
+  await Promise.all(work);
   if (!cache.unavailable) await cache.removeStale(modelId, files.map((f) => `${modelId}/${f.name}`).concat(`${modelId}/manifest.json`));
   // The SHA-256 of what is now in use, for display (and for unpinned sources, the record).
   const digests = {};
