@@ -3,7 +3,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeLabels, normalizeLabel } from '../../web/src/app/labels.js';
 import { promptsFor, TEMPLATES } from '../../web/src/app/templates.js';
-import { sanitizeState, loadState, saveState, defaultState } from '../../web/src/app/persisted-state.js';
+import { sanitizeState, loadState, saveState, defaultState, createStateSaver } from '../../web/src/app/persisted-state.js';
 import { sniffFormat, jpegOrientation, headerSize } from '../../web/src/worker/image-input.js';
 
 test('empty rows are skipped and repeats flagged against their first occurrence', () => {
@@ -31,6 +31,36 @@ test('persisted state survives a round trip and rejects hostile values', () => {
   assert.deepEqual(bad, defaultState());
   store.set('clipx-state-v1', '{not json');
   assert.deepEqual(loadState(defaultState(), storage), defaultState());
+});
+
+test('the state saver writes at most once per delay, with the latest state, and flushes on demand', () => {
+  const store = new Map();
+  const storage = { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => { writes++; store.set(k, v); } };
+  let writes = 0;
+  const timers = new Map();
+  let nextTimer = 1;
+  const setTimer = (fn) => { timers.set(nextTimer, fn); return nextTimer++; };
+  const clearTimer = (id) => timers.delete(id);
+  const runTimers = () => { for (const [id, fn] of [...timers]) { timers.delete(id); fn(); } };
+  const state = { ...defaultState(), labels: ['a'], tau: 0.01 };
+  const saver = createStateSaver(() => state, { storage, setTimer, clearTimer });
+  for (let i = 0; i < 50; i++) { state.tau = 0.01 + i / 1000; saver.save(); }
+  assert.equal(writes, 0, 'nothing written during the burst');
+  assert.equal(timers.size, 1, 'one timer for the whole burst');
+  runTimers();
+  assert.equal(writes, 1);
+  assert.equal(loadState(defaultState(), storage).tau, state.tau, 'the last value is the one saved');
+  state.labels = ['b'];
+  saver.save();
+  assert.equal(saver.flush(), true);
+  assert.equal(writes, 2);
+  assert.deepEqual(loadState(defaultState(), storage).labels, ['b']);
+  assert.equal(timers.size, 0, 'a flush clears the pending timer');
+  assert.equal(saver.flush(), false, 'nothing pending, nothing written');
+  saver.save();
+  saver.cancel();
+  runTimers();
+  assert.equal(writes, 2, 'a cancelled save is not written');
 });
 
 test('file formats are recognised by their first bytes', () => {

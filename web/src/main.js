@@ -23,7 +23,7 @@ import { isKiosk, kioskIdleMs, setupKiosk } from './app/kiosk.js';
 import { registerServiceWorker } from './app/service-worker.js';
 import { analyzeLabels } from './app/labels.js';
 import { promptsFor, TEMPLATES, templateById, applyTemplate } from './app/templates.js';
-import { loadState, saveState, defaultState, stateFromUrl, urlForState } from './app/persisted-state.js';
+import { loadState, saveState, createStateSaver, defaultState, stateFromUrl, urlForState } from './app/persisted-state.js';
 
 
 // OpenAI's "Interacting with CLIP" notebook: cosine similarity between the scikit-image cat
@@ -65,6 +65,10 @@ class App {
     const saved = loadState(defaultState());
     const fromUrl = stateFromUrl(location.search, saved);
     this.state = fromUrl.state;
+    // Typing and dragging save through a throttle; a hidden or departing page writes at once.
+    this.saver = createStateSaver(() => this.state);
+    addEventListener('pagehide', () => this.saver.flush());
+    document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') this.saver.flush(); });
 
     this.status = new ModelStatus({ onCancel: () => this.client.request('cancelLoad'), onRetry: () => this.loadModel() });
     this.chooser = new ModelChooser({ onSwitch: (id) => this.switchModel(id), onFiles: (files) => this.loadFromFiles(files) });
@@ -173,6 +177,7 @@ class App {
     for (const k of ['photo', 'label', 'template', 'ensemble', 'tau']) url.searchParams.delete(k);
     history.replaceState(null, '', url.href);
     this.state = defaultState();
+    this.saver.cancel();
     saveState(this.state);
     this.templates.set(this.state);
     this.softmaxUserChoice = null;
@@ -324,7 +329,7 @@ class App {
 
   labelsChanged() {
     this.state.labels = this.labels.texts;
-    saveState(this.state);
+    this.saver.save();
     // No debounce: each edit is scored at once (one short prompt encodes in milliseconds).
     // Edits that arrive while a scoring is in flight collapse into one more round after it.
     this.refresh();
@@ -337,13 +342,13 @@ class App {
 
   templateChanged() {
     Object.assign(this.state, this.templates.value);
-    saveState(this.state);
+    this.saver.save();
     this.refresh();
   }
 
   tauChanged() {
     this.state.tau = this.softmax.tau;
-    saveState(this.state);
+    this.saver.save();
   }
 
   // ---- the zero-shot decision -------------------------------------------------------------

@@ -40,6 +40,28 @@ export function saveState(state, storage = globalThis.localStorage) {
   }
 }
 
+/**
+ * Saves at most once per `delayMs`, always with the latest state, so that dragging the slider
+ * or typing does not serialise and write localStorage on every input event. flush() writes a
+ * pending save at once (call it when the page is hidden or unloaded); cancel() drops it.
+ */
+export function createStateSaver(getState, { delayMs = 250, storage = globalThis.localStorage,
+  setTimer = globalThis.setTimeout, clearTimer = globalThis.clearTimeout } = {}) {
+  let timer = null;
+  const flush = () => {
+    if (timer === null) return false;
+    clearTimer(timer);
+    timer = null;
+    return saveState(getState(), storage);
+  };
+  return {
+    save() { if (timer === null) timer = setTimer(flush, delayMs); },
+    flush,
+    cancel() { if (timer !== null) { clearTimer(timer); timer = null; } },
+    get pending() { return timer !== null; },
+  };
+}
+
 // tau null means "the loaded model's own temperature" (1 / its logit scale).
 export const defaultState = () => ({ labels: [], template: DEFAULT_TEMPLATE, ensemble: false, tau: null, photo: null });
 
