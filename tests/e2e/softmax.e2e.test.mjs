@@ -111,3 +111,46 @@ test('editing a score re-ranks the labels and flags an invalid entry without los
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('live labels: after a slider move and after a label edit, the label rows, the ranking and the table all show the true softmax', async () => {
+  const { context, page, problems } = await openPage(browser, server.url);
+  await page.evaluate(() => window.clipx.ready);
+  await page.waitForSelector('.model-status[data-state=ready]');
+  const idle = () => page.waitForFunction(() => window.clipx.app?.isIdle());
+  await idle();
+  await page.evaluate(() => { const { app } = window.clipx; app.labels.setLabels(['red circle', 'blue square', 'green triangle', 'yellow star', 'purple cross']); app.labelsChanged(); });
+  await idle();
+  // Every view against a softmax computed here from the worker's cosines and the slider's τ.
+  const check = async (what) => {
+    await settle(page);
+    const v = await page.evaluate(() => {
+      const { app } = window.clipx;
+      return {
+        labels: app.live.labels.map((l) => l.label),
+        scores: Array.from(app.live.result.scores),
+        tau: app.softmax.tau,
+        rows: [...document.querySelectorAll('.label-row')].map((li) => [li.querySelector('.label-text').value, li.querySelector('.row-prob').textContent]),
+        ranking: [...document.querySelectorAll('[data-testid=predictions] li')].map((li) => [li.querySelector('.pred-label').textContent, li.querySelector('.pred-prob').textContent]),
+        table: [...document.querySelectorAll('#softmax-widget tbody tr')].map((tr) => [tr.querySelector('.label-cell').textContent, tr.querySelector('.pct').textContent]),
+      };
+    });
+    const expected = new Map(v.labels.map((l, i) => [l, formatPercent(softmax(v.scores, v.tau)[i])]));
+    assert.equal(v.rows.length, v.labels.length, what);
+    for (const [name, pairs] of [['label rows', v.rows], ['ranking', v.ranking], ['table', v.table]]) {
+      assert.deepEqual(new Map(pairs), expected, `${what}: ${name}`);
+    }
+    const probs = v.ranking.map(([l]) => softmax(v.scores, v.tau)[v.labels.indexOf(l)]);
+    assert.deepEqual(probs, [...probs].sort((a, b) => b - a), `${what}: ranking order`);
+  };
+  await page.locator('#tau-slider').fill('-1.3');
+  await idle();
+  await check('after the slider');
+  await page.locator('.label-text').nth(1).fill('orange square');
+  await idle();
+  await check('after a label edit');
+  await page.locator('#tau-slider').fill('-2.4');
+  await idle();
+  await check('after the slider again');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

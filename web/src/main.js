@@ -423,7 +423,9 @@ class App {
 
   paintSoftmaxSource() {
     if (this.softmaxSource === 'live' && this.live?.result) {
-      this.softmax.setRows(this.live.labels.map((l, i) => ({ label: l.label, score: this.live.result.scores[i] })), { editable: false });
+      // classify already ran the core's softmax on these scores: paint it, no second call.
+      this.softmax.setRows(this.live.labels.map((l, i) => ({ label: l.label, score: this.live.result.scores[i] })),
+        { editable: false, computed: this.live.result.softmax });
     } else if (this.softmaxSource === 'published') {
       this.softmax.setRows(PUBLISHED_CAT_SCORES);
     }
@@ -434,7 +436,7 @@ class App {
     if (this.softmaxSource !== 'live' || !this.live?.result) return;
     const { labels } = this.live;
     if (r.probs.length !== labels.length) return;
-    this.labels.paintProbs(new Map(labels.map((l, i) => [l.rowId, { prob: r.probs[i] }])));
+    this.labels.paintProbs(new Map(labels.map((l, i) => [l.rowId, r.probs[i]])));
     this.predictions.set(labels.map((l) => l.label), r.probs, { source: this.predictions.source.textContent });
   }
 

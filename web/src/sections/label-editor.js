@@ -6,6 +6,8 @@ import { formatPercent, formatSigned } from '../format.js';
 
 let nextRowId = 1;
 
+const setText = (el, text) => { if (el.textContent !== text) el.textContent = text; };
+
 export class LabelEditor {
   constructor({ onChange }) {
     this.onChange = onChange;
@@ -71,26 +73,31 @@ export class LabelEditor {
       const r = byRow.get(row.id);
       const dup = duplicateOf.get(row.id);
       row.els.li.classList.toggle('inactive', !r);
-      row.els.cos.textContent = r ? `cos ${formatSigned(r.cos, 4)}` : '';
-      row.els.prob.textContent = r ? formatPercent(r.prob) : '';
-      row.els.bar.style.transform = `scaleX(${r ? r.prob.toFixed(4) : 0})`;
+      setText(row.els.cos, r ? `cos ${formatSigned(r.cos, 4)}` : '');
+      this.#paintProb(row, r ? r.prob : null);
       let flag = '';
       if (empty.has(row.id)) flag = 'empty: ignored';
       else if (dup !== undefined) flag = `repeats label ${this.rows.findIndex((x) => x.id === dup) + 1}: counted once`;
       else if (r?.truncated) flag = `too long: cut at the ${r.contextLength}-token limit`;
-      row.els.flag.textContent = flag;
+      setText(row.els.flag, flag);
       row.els.flag.hidden = !flag;
       row.els.input.setAttribute('aria-invalid', String(dup !== undefined));
     }
   }
 
-  paintProbs(byRow) {
+  /** The slider's path: only probabilities change. probByRow: Map(rowId → probability). */
+  paintProbs(probByRow) {
     for (const row of this.rows) {
-      const r = byRow.get(row.id);
-      if (!r) continue;
-      row.els.prob.textContent = formatPercent(r.prob);
-      row.els.bar.style.transform = `scaleX(${r.prob.toFixed(4)})`;
+      const p = probByRow.get(row.id);
+      if (p !== undefined) this.#paintProb(row, p);
     }
+  }
+
+  // Writes only what changed: untouched nodes cost the browser no style or layout work.
+  #paintProb(row, p) {
+    setText(row.els.prob, p === null ? '' : formatPercent(p));
+    const t = `scaleX(${p === null ? 0 : p.toFixed(4)})`;
+    if (row.els.barT !== t) { row.els.barT = t; row.els.bar.style.transform = t; }
   }
 
   setNote(text) { this.note.textContent = text; }

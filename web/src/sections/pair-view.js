@@ -3,6 +3,7 @@
 import { h } from '../dom.js';
 import { formatSigned } from '../format.js';
 import { HeatGrid } from '../widgets/heat-grid.js';
+import { sameNumbers } from './token-view.js';
 
 export class PairView {
   constructor() {
@@ -28,6 +29,9 @@ export class PairView {
   }
 
   set({ label, imageVector, labelVector, products, sum }) {
+    // Most edits leave the first label alone: then its three grids are already right.
+    if (label === this.label && sameNumbers(imageVector, this.a) && sameNumbers(labelVector, this.b)) return;
+    this.label = label;
     this.a = imageVector;
     this.b = labelVector;
     this.title.textContent = `“${label}”`;

@@ -1,5 +1,5 @@
 // §10 Raw cosine similarities, before softmax, as bars on a common axis.
-import { h, clear } from '../dom.js';
+import { h } from '../dom.js';
 import { formatSigned } from '../format.js';
 
 export class SimilarityBars {
@@ -10,18 +10,30 @@ export class SimilarityBars {
   }
 
   set(labels, scores) {
-    clear(this.list);
     const hi = Math.max(0.01, ...scores);
     const lo = Math.min(0, ...scores);
     const span = hi - lo;
+    // Rows are reused in place (only changed text and bar geometry is written), so an edit to
+    // one label does not rebuild every row.
+    this.rows ??= [];
+    while (this.rows.length > labels.length) this.rows.pop().li.remove();
+    while (this.rows.length < labels.length) {
+      const row = { label: h('span', { class: 'sim-label' }), bar: h('span', { class: 'sim-bar' }), value: h('span', { class: 'sim-value mono' }) };
+      row.li = h('li', { class: 'sim-row' }, row.label, h('span', { class: 'sim-track' }, row.bar), row.value);
+      this.rows.push(row);
+      this.list.append(row.li);
+    }
     labels.forEach((label, i) => {
       const s = scores[i];
-      const left = ((Math.min(s, 0) - lo) / span) * 100;
-      const width = (Math.abs(s) / span) * 100;
-      this.list.append(h('li', { class: 'sim-row' },
-        h('span', { class: 'sim-label', text: label, title: label }),
-        h('span', { class: 'sim-track' }, h('span', { class: `sim-bar${s < 0 ? ' neg' : ''}`, style: { left: `${left}%`, width: `${width}%` } })),
-        h('span', { class: 'sim-value mono', text: formatSigned(s, 4) })));
+      const r = this.rows[i];
+      const left = `${((Math.min(s, 0) - lo) / span) * 100}%`;
+      const width = `${(Math.abs(s) / span) * 100}%`;
+      if (r.label.textContent !== label) { r.label.textContent = label; r.label.title = label; }
+      if (r.left !== left) { r.left = left; r.bar.style.left = left; }
+      if (r.width !== width) { r.width = width; r.bar.style.width = width; }
+      r.bar.classList.toggle('neg', s < 0);
+      const text = formatSigned(s, 4);
+      if (r.value.textContent !== text) r.value.textContent = text;
     });
     this.axis.textContent = `Axis from ${formatSigned(lo, 2)} to ${formatSigned(hi, 2)}. The gaps between these numbers are small; softmax is what turns them into a decision.`;
   }

@@ -12,6 +12,16 @@ export { TAU_MIN, TAU_MAX };  // the slider's range is the range a saved or shar
 export const tauFromSlider = (v) => 10 ** Number(v);
 export const sliderFromTau = (tau) => Math.log10(tau);
 
+// The numbers a slider step rewrites live in fixed-size boxes (.cell-num, .pct; see style.css)
+// so a new value re-lays out only its box, not the whole table.
+function numberCells() {
+  const logit = h('span', { class: 'cell-num' });
+  const exp = h('span', { class: 'cell-num' });
+  const bar = h('span', { class: 'bar' });
+  const pct = h('span', { class: 'pct mono' });
+  return { logit, exp, bar, pct, logitCell: h('td', { class: 'num mono' }, logit), expCell: h('td', { class: 'num mono' }, exp) };
+}
+
 export class SoftmaxSection {
   constructor({ client, root, onChange }) {
     this.client = client;
@@ -22,6 +32,8 @@ export class SoftmaxSection {
     this.tau = 0.01;
     this.editable = true;
     this.lastTiming = null;
+    this.seq = 0;             // paints in order: a late answer never overwrites a newer one
+    this.gap = null;          // {tau, ratio}: the core's e^(0.05/τ) for the last τ it was asked
     this.#build();
   }
 
@@ -41,7 +53,6 @@ export class SoftmaxSection {
 
     const table = h('table', { class: 'softmax-table' },
       h('caption', { class: 'visually-hidden', text: 'Softmax of the similarity scores at the chosen temperature' }),
-      h('colgroup', {}, ...['label', 'score', 'logit', 'exp', 'prob', 'del'].map((c) => h('col', { class: `c-${c}` }))),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col', text: 'label' }),
         h('th', { scope: 'col', class: 'num', text: 'similarity s' }),
@@ -67,15 +78,31 @@ export class SoftmaxSection {
   }
 
   /** editable: the reader may change labels and scores (the published-figures demo); live
-   *  rows come from the model and are read-only here. */
-  setRows(rows, { editable = true } = {}) {
+   *  rows come from the model and are read-only here. computed: the core's softmax of exactly
+   *  these scores, when the caller already has it (the live classify result), so painting it
+   *  needs no second trip to the worker. */
+  setRows(rows, { editable = true, computed = null } = {}) {
+    const wasEditable = this.editable;
     this.editable = editable;
     this.addButton.hidden = !editable;
     this.rows = rows.map((r) => ({ label: r.label, score: r.score }));
-    clear(this.tbody);
-    this.rowEls = this.rows.map((row, i) => this.#makeRow(row, i));
-    this.tbody.append(...this.rowEls.map((r) => r.tr));
-    return this.update();
+    if (editable || wasEditable) {
+      clear(this.tbody);
+      this.rowEls = this.rows.map((row, i) => this.#makeRow(row, i));
+      this.tbody.append(...this.rowEls.map((r) => r.tr));
+    } else {
+      // Read-only live rows are kept per label: editing one label rebuilds one row.
+      const old = new Map();
+      for (const els of this.rowEls) (old.get(els.label) ?? old.set(els.label, []).get(els.label)).push(els);
+      this.rowEls = this.rows.map((row) => old.get(row.label)?.shift() ?? this.#makeRow(row));
+      for (const spare of old.values()) for (const els of spare) els.tr.remove();
+      this.rowEls.forEach((els, i) => {
+        const text = formatSigned(this.rows[i].score, 4);
+        if (els.score.textContent !== text) els.score.textContent = text;
+        if (this.tbody.children[i] !== els.tr) this.tbody.insertBefore(els.tr, this.tbody.children[i] ?? null);
+      });
+    }
+    return this.update({ computed });
   }
 
   addRow() {
@@ -115,31 +142,25 @@ export class SoftmaxSection {
         this.update();
       },
     });
-    const logit = h('td', { class: 'num mono' });
-    const exp = h('td', { class: 'num mono' });
-    const bar = h('span', { class: 'bar' });
-    const pct = h('span', { class: 'pct mono' });
+    const { logit, exp, bar, pct, logitCell, expCell } = numberCells();
     const remove = h('button', {
       type: 'button', class: 'icon', 'aria-label': 'remove this row', text: '×',
       onClick: () => this.#removeRow(row),
     });
     const tr = h('tr', {},
-      h('td', {}, label), h('td', { class: 'num' }, score), logit, exp,
+      h('td', {}, label), h('td', { class: 'num' }, score), logitCell, expCell,
       h('td', { class: 'prob-cell' }, h('span', { class: 'bar-track' }, bar), pct),
       h('td', {}, remove));
     return { tr, logit, exp, bar, pct };
   }
 
   #makeReadOnlyRow(row) {
-    const logit = h('td', { class: 'num mono' });
-    const exp = h('td', { class: 'num mono' });
-    const bar = h('span', { class: 'bar' });
-    const pct = h('span', { class: 'pct mono' });
+    const { logit, exp, bar, pct, logitCell, expCell } = numberCells();
+    const score = h('td', { class: 'num mono score-cell', text: formatSigned(row.score, 4) });
     const tr = h('tr', {},
-      h('td', { class: 'label-cell', text: row.label, title: row.label }),
-      h('td', { class: 'num mono score-cell', text: formatSigned(row.score, 4) }), logit, exp,
+      h('td', { class: 'label-cell', text: row.label, title: row.label }), score, logitCell, expCell,
       h('td', { class: 'prob-cell' }, h('span', { class: 'bar-track' }, bar), pct), h('td'));
-    return { tr, logit, exp, bar, pct };
+    return { tr, logit, exp, bar, pct, score, label: row.label };
   }
 
   /** silent: a programmatic change (the model's own τ, a restored state), not the reader's. */
@@ -151,28 +172,38 @@ export class SoftmaxSection {
   }
 
   /** Ask the core for the softmax and paint it. Resolves when the numbers are on screen. */
-  async update() {
+  async update({ computed = null } = {}) {
     const started = performance.now();
     const tau = this.tau;
+    const seq = ++this.seq;
     this.tauReadout.textContent = `τ = ${formatTau(tau)}  (logit scale 1/τ = ${formatMagnitude(1 / tau)})`;
     this.slider.setAttribute('aria-valuetext', `tau ${formatTau(tau)}`);
     if (this.rows.some((r) => r.invalid)) {
       this.#showError('A similarity must be a number between −1 and 1; the invalid row keeps its last valid value.');
     }
     let result;
-    try {
-      result = await this.client.latest('softmax', 'softmax', { scores: this.rows.map((r) => r.score), tau });
-    } catch (err) {
-      this.#showError(err.message);
-      return;
+    // The caller's softmax is usable only at this very τ and with the gap ratio the core gave
+    // for it; otherwise ask the core.
+    if (computed && computed.tau === tau && computed.probs.length === this.rows.length && this.gap?.tau === tau) {
+      result = { ...computed, gapRatio: this.gap.ratio, coreMs: null };
+    } else {
+      try {
+        result = await this.client.latest('softmax', 'softmax', { scores: this.rows.map((r) => r.score), tau });
+      } catch (err) {
+        this.#showError(err.message);
+        return;
+      }
+      if (!result) return;  // a newer slider position is already on its way
+      this.gap = { tau: result.tau, ratio: result.gapRatio };
     }
-    if (!result) return;  // a newer slider position is already on its way
+    if (seq !== this.seq) return;  // newer rows or τ were painted meanwhile
     if (!this.rows.some((r) => r.invalid)) this.error.hidden = true;
     this.#paint(result);
     this.lastTiming = { coreMs: result.coreMs, totalMs: performance.now() - started };
-    this.timing.textContent =
-      `Computed by the WASM core in ${result.coreMs.toFixed(3)} ms; ` +
-      `${this.lastTiming.totalMs.toFixed(1)} ms from input to painted numbers.`;
+    this.timing.textContent = result.coreMs === null
+      ? 'Computed by the WASM core together with the similarities (no extra call).'
+      : `Computed by the WASM core in ${result.coreMs.toFixed(3)} ms; ` +
+        `${this.lastTiming.totalMs.toFixed(1)} ms from input to painted numbers.`;
     this.root.dispatchEvent(new CustomEvent('softmax-painted', { detail: result }));
     return result;
   }
@@ -187,7 +218,8 @@ export class SoftmaxSection {
       set(els.logit, formatSigned(r.logits[i], 2));
       set(els.exp, formatMagnitude(r.exps[i]));
       set(els.pct, formatPercent(r.probs[i]));
-      els.bar.style.transform = `scaleX(${r.probs[i].toFixed(4)})`;
+      const t = `scaleX(${r.probs[i].toFixed(4)})`;
+      if (els.barT !== t) { els.barT = t; els.bar.style.transform = t; }
       const isTop = r.probs[i] === maxP;
       if (els.tr.classList.contains('top') !== isTop) els.tr.classList.toggle('top', isTop);
     }
