@@ -19,6 +19,9 @@ for (const n of [10, 100, 1000]) {
     const rows = Array.from({ length: n }, (_, i) => ({ label: `label ${i}`, score: 0.15 + 0.2 * Math.abs(Math.sin(i * 12.9898)) }));
     await softmax.setRows(rows);
     const slider = document.getElementById('tau-slider');
+    // On screen, as for a reader dragging it (widgets out of view are not laid out).
+    slider.scrollIntoView({ block: 'center' });
+    await new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
     const core = [], total = [];
     for (let i = 0; i < 80; i++) {
       const painted = new Promise((res) => softmax.root.addEventListener('softmax-painted', res, { once: true }));
