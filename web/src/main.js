@@ -194,13 +194,17 @@ class App {
     await this.chooseModel();
     await this.softmax.setRows(PUBLISHED_CAT_SCORES);
     await this.softmax.setTau(this.state.tau ?? 0.01, { silent: true });
-    await this.showPrecomputedExample();
+    // The model starts loading now; the example and the gallery's list arrive meanwhile.
+    this.galleryListing(this.modelId);
+    const example = this.showPrecomputedExample();
     await this.loadModel();
+    await example;
   }
 
   // ---- the model -------------------------------------------------------------------------
   async loadModel() {
     const id = this.modelId;
+    performance.mark('clipx:load-model');
     this.status.loading(id === DEFAULT_MODEL ? 'the tiny model' : id === HUB_MODEL_ID ? 'CLIP ViT-B/32 from the Hugging Face hub' : `model “${id}”`);
     const off = this.client.on('progress', (p) => this.status.progress(p));
     let model;
@@ -228,6 +232,7 @@ class App {
       this.explore.galleryVectors.clear();
       this.uploads = [];
     }
+    performance.mark('clipx:model-ready');
     this.status.ready(this.model);
     this.explore.modelReady(this.model, this.info);
     if (this.state.tau === null || this.state.tau === undefined || !firstModel) {
@@ -246,19 +251,7 @@ class App {
 
   /** The model's own sample scenes when it has them (the tiny model), else the photos. */
   async loadGallery() {
-    const base = new URL(`models/${this.manifest.id}/`, document.baseURI);
-    let items = null;
-    try {
-      const res = await fetch(new URL('samples/index.json', base));
-      if (res.ok) items = await res.json();
-    } catch { /* no samples of its own */ }
-    let galleryBase = new URL('samples/', base);
-    if (!Array.isArray(items)) {
-      galleryBase = new URL('gallery/', document.baseURI);
-      const present = await Promise.all(SKIMAGE_PHOTOS.map((p) => fetch(new URL(p.file, galleryBase), { method: 'HEAD' })
-        .then((r) => r.ok && /^image\//.test(r.headers.get('content-type') ?? ''), () => false)));
-      items = SKIMAGE_PHOTOS.filter((_, i) => present[i]);
-    }
+    const { items, galleryBase } = await this.galleryListing(this.manifest.id);
     this.gallery = items.filter((it) => typeof it?.file === 'string').map((it) => ({
       id: it.file.replace(/\.[a-z]+$/i, ''),
       src: new URL(encodeURIComponent(it.file), galleryBase).href,
@@ -270,6 +263,29 @@ class App {
     this.picker.setGallery(this.gallery, this.state.photo);
   }
 
+  /** Which photos the gallery offers for a model; asked once per model id. */
+  galleryListing(modelId) {
+    if (this.listing?.id === modelId) return this.listing.promise;
+    const promise = (async () => {
+      const base = new URL(`models/${modelId}/`, document.baseURI);
+      let items = null;
+      try {
+        const res = await fetch(new URL('samples/index.json', base));
+        if (res.ok) items = await res.json();
+      } catch { /* no samples of its own */ }
+      let galleryBase = new URL('samples/', base);
+      if (!Array.isArray(items)) {
+        galleryBase = new URL('gallery/', document.baseURI);
+        const present = await Promise.all(SKIMAGE_PHOTOS.map((p) => fetch(new URL(p.file, galleryBase), { method: 'HEAD' })
+          .then((r) => r.ok && /^image\//.test(r.headers.get('content-type') ?? ''), () => false)));
+        items = SKIMAGE_PHOTOS.filter((_, i) => present[i]);
+      }
+      return { items, galleryBase };
+    })();
+    this.listing = { id: modelId, promise };
+    return promise;
+  }
+
   // ---- the precomputed example -------------------------------------------------------------
   async showPrecomputedExample() {
     let ex;
@@ -279,11 +295,13 @@ class App {
       ex = await res.json();
     } catch { return; }
     if (!Array.isArray(ex?.labels) || !Array.isArray(ex.scores) || !Array.isArray(ex.image_vector)) return;
+    if (this.photo) return;   // the live model won the race: its numbers stay
     this.example = ex;
     this.imageGrid.set(ex.image_vector, { summary: 'precomputed' });
     this.imageNote.textContent = 'Precomputed example, shown while the model loads.';
     this.bars.set(ex.labels, ex.scores);
     const soft = await this.client.request('softmax', { scores: ex.scores, tau: 1 / ex.logit_scale });
+    if (this.photo) return;
     this.predictions.set(ex.labels, soft.probs, { source: `Precomputed example (${ex.photo_caption ?? 'sample photo'}); live numbers replace it once the model is ready.` });
   }
 
@@ -417,6 +435,7 @@ class App {
     if (!this.softmaxUserChoice) this.softmaxSource = 'live';
     for (const input of this.sourceSwitch.querySelectorAll('input')) input.checked = input.value === this.softmaxSource;
     this.paintSoftmaxSource();
+    if (!performance.getEntriesByName('clipx:first-predictions').length) performance.mark('clipx:first-predictions');
     document.dispatchEvent(new CustomEvent('clipx:painted'));  // for benchmarks and tests
     this.explore.track('label views', () => this.explore.labelsUpdated(this.live));
   }
@@ -476,11 +495,15 @@ function describeEngine(info) {
 }
 
 async function start() {
-  registerServiceWorker();
-  renderMath();
+  // The worker first: it loads the core and starts ONNX Runtime while this thread typesets.
   const worker = new Worker(new URL('./worker/inference.worker.js', import.meta.url), { type: 'module' });
   const client = new WorkerClient(worker);
-  const info = await client.request('init', { baseUrl: document.baseURI, threads: requestedThreads || undefined });
+  const initialized = client.request('init', { baseUrl: document.baseURI, threads: requestedThreads || undefined });
+  registerServiceWorker();
+  renderMath();
+  performance.mark('clipx:math-rendered');
+  const info = await initialized;
+  performance.mark('clipx:core-ready');
   statusEl.textContent = describeEngine(info);
   statusEl.dataset.engine = info.engine;
   const app = new App(client, info);
