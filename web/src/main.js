@@ -195,7 +195,7 @@ class App {
     await this.softmax.setRows(PUBLISHED_CAT_SCORES);
     await this.softmax.setTau(this.state.tau ?? 0.01, { silent: true });
     // The model starts loading now; the example and the gallery's list arrive meanwhile.
-    this.galleryListing(this.modelId);
+    this.prefetchFirstPhoto(this.modelId);
     const example = this.showPrecomputedExample();
     await this.loadModel();
     await example;
@@ -251,8 +251,13 @@ class App {
 
   /** The model's own sample scenes when it has them (the tiny model), else the photos. */
   async loadGallery() {
-    const { items, galleryBase } = await this.galleryListing(this.manifest.id);
-    this.gallery = items.filter((it) => typeof it?.file === 'string').map((it) => ({
+    this.gallery = await this.galleryEntries(this.manifest.id);
+    this.picker.setGallery(this.gallery, this.state.photo);
+  }
+
+  async galleryEntries(modelId) {
+    const { items, galleryBase } = await this.galleryListing(modelId);
+    return items.filter((it) => typeof it?.file === 'string').map((it) => ({
       id: it.file.replace(/\.[a-z]+$/i, ''),
       src: new URL(encodeURIComponent(it.file), galleryBase).href,
       alt: it.caption ?? it.file,
@@ -260,7 +265,18 @@ class App {
       credit: it.credit,
       labels: it.labels,
     }));
-    this.picker.setGallery(this.gallery, this.state.photo);
+  }
+
+  /** Fetches the photo the page will open with while the model loads (null if it fails:
+   *  setPhoto then fetches it again and reports the error). */
+  prefetchFirstPhoto(modelId) {
+    const promise = this.galleryEntries(modelId).then(async (entries) => {
+      const first = entries.find((g) => g.id === this.state.photo) ?? entries[0];
+      if (!first) return null;
+      const res = await fetch(first.src);
+      return res.ok ? { url: first.src, bytes: new Uint8Array(await res.arrayBuffer()) } : null;
+    }).catch(() => null);
+    this.prefetchedPhoto = promise;
   }
 
   /** Which photos the gallery offers for a model; asked once per model id. */
@@ -310,6 +326,11 @@ class App {
     if (!this.model) return;
     this.picker.clearError();
     let bytes = p.bytes;
+    if (!bytes && this.prefetchedPhoto) {
+      const pre = await this.prefetchedPhoto;
+      this.prefetchedPhoto = null;   // used once: later visits to this photo hit its cache
+      if (pre?.url === p.url) bytes = pre.bytes;
+    }
     if (!bytes) {
       try {
         const res = await fetch(p.url);
