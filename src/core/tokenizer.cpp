@@ -575,7 +575,13 @@ struct Tokenizer::Impl {
   void word_tokens_uncached(const std::string& word, std::vector<int32_t>& out) const;
   bool tokenize_part(std::string_view bytes, std::size_t want, bool is_prefix,
                      std::vector<int32_t>& out) const;
-  std::vector<int32_t> text_tokens(std::string_view text, std::size_t want) const;
+  // The caller holds cache_mutex. Appends the text's tokens (at least `want` when there
+  // are that many) to out.
+  void text_tokens_locked(std::string_view text, std::size_t want,
+                          std::vector<int32_t>& out) const;
+  // Appends the whole encoding (start, tokens cut to the context, end); caller holds the lock.
+  bool append_encoding(std::string_view text, std::size_t context_length,
+                       std::vector<int32_t>& out) const;
 };
 
 // OpenAI's bpe(): repeatedly take the adjacent pair of lowest merge rank and merge every
@@ -723,22 +729,43 @@ bool Tokenizer::Impl::tokenize_part(std::string_view bytes, std::size_t want, bo
 // split separates there. So a prefix ending just before one tokenizes as the full text does
 // (up to its trailing whitespace), and a long text needs only as much prefix as gives the
 // tokens the context can hold; the prefix grows geometrically, keeping the total linear.
-std::vector<int32_t> Tokenizer::Impl::text_tokens(std::string_view text, std::size_t want) const {
-  const std::lock_guard<std::mutex> lock(cache_mutex);
-  std::vector<int32_t> out;
+void Tokenizer::Impl::text_tokens_locked(std::string_view text, std::size_t want,
+                                         std::vector<int32_t>& out) const {
+  const std::size_t base = out.size();
   if (text.size() > kPrefixBytes && want <= text.size() / 16) {
     std::size_t limit = std::max(kPrefixBytes, want * 16);
     while (limit < text.size()) {
       const std::size_t b = text.find_first_of(" \t\n\f", limit);
       if (b == std::string_view::npos) break;
-      out.clear();
-      if (tokenize_part(text.substr(0, b), want, true, out)) return out;
+      out.resize(base);
+      if (tokenize_part(text.substr(0, b), base + want, true, out)) return;
       limit = std::max(limit * 4, b + 1);
     }
-    out.clear();
+    out.resize(base);
   }
-  tokenize_part(text, want, false, out);
-  return out;
+  tokenize_part(text, want == std::numeric_limits<std::size_t>::max() ? want : base + want,
+                false, out);
+}
+
+// Shared by encode_ids and encode_batch, so both give the same ids by construction.
+bool Tokenizer::Impl::append_encoding(std::string_view text, std::size_t context_length,
+                                      std::vector<int32_t>& out) const {
+  if (context_length == 1) {  // as the reference: tokens[:1], then the end token put last
+    out.push_back(end);
+    return true;
+  }
+  // Keep context-2 text tokens; one more tells whether anything was cut.
+  const std::size_t want = context_length == kNoTruncation
+                               ? std::numeric_limits<std::size_t>::max()
+                               : context_length - 1;
+  const std::size_t first = out.size();
+  out.push_back(start);
+  text_tokens_locked(text, want, out);
+  const std::size_t body = out.size() - first - 1;
+  const bool cut = context_length != kNoTruncation && body + 2 > context_length;
+  if (cut) out.resize(first + context_length - 1);
+  out.push_back(end);
+  return cut;
 }
 
 Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -750,26 +777,26 @@ std::vector<int32_t> Tokenizer::encode_ids(std::string_view text, std::size_t co
                                            bool* truncated) const {
   const Impl& m = *impl_;
   std::vector<int32_t> ids;
-  if (context_length == 1) {  // as the reference: tokens[:1], then the end token put last
-    if (truncated) *truncated = true;
-    return {m.end};
-  }
-  // Keep context-2 text tokens; one more tells whether anything was cut.
-  const std::size_t want = context_length == kNoTruncation
-                               ? std::numeric_limits<std::size_t>::max()
-                               : context_length - 1;
-  const std::vector<int32_t> body = m.text_tokens(text, want);
-  ids.reserve(std::min(body.size(), want) + 2);
-  ids.push_back(m.start);
-  const bool cut = context_length != kNoTruncation && body.size() + 2 > context_length;
-  if (cut) {
-    ids.insert(ids.end(), body.begin(), body.begin() + (context_length - 2));
-  } else {
-    ids.insert(ids.end(), body.begin(), body.end());
-  }
-  ids.push_back(m.end);
+  const std::lock_guard<std::mutex> lock(m.cache_mutex);
+  const bool cut = m.append_encoding(text, context_length, ids);
   if (truncated) *truncated = cut;
   return ids;
+}
+
+BatchEncoding Tokenizer::encode_batch(const std::vector<std::string_view>& texts,
+                                      std::size_t context_length) const {
+  const Impl& m = *impl_;
+  BatchEncoding b;
+  b.offsets.reserve(texts.size() + 1);
+  b.truncated.reserve(texts.size());
+  b.ids.reserve(texts.size() * 12);  // typical labels: about ten ids each
+  b.offsets.push_back(0);
+  const std::lock_guard<std::mutex> lock(m.cache_mutex);
+  for (const std::string_view text : texts) {
+    b.truncated.push_back(m.append_encoding(text, context_length, b.ids) ? 1 : 0);
+    b.offsets.push_back(static_cast<uint32_t>(b.ids.size()));
+  }
+  return b;
 }
 
 Encoding Tokenizer::encode(std::string_view text, std::size_t context_length) const {

@@ -47,6 +47,14 @@ struct PackedEncoding {
   bool truncated = false;
 };
 
+// Many texts encoded at once, laid out flat for bindings that hand it on in one piece:
+// text i's ids (start and end tokens included) are ids[offsets[i] .. offsets[i+1]).
+struct BatchEncoding {
+  std::vector<int32_t> ids;
+  std::vector<uint32_t> offsets;   // texts + 1 entries, offsets[0] = 0
+  std::vector<uint8_t> truncated;  // 1 where text i was longer than the context
+};
+
 class Tokenizer {
  public:
   // Throw TokenizerError naming the problem (missing fields, merges using unknown symbols,
@@ -68,6 +76,9 @@ class Tokenizer {
   Encoding encode(std::string_view text, std::size_t context_length = kClipContextLength) const;
   PackedEncoding encode_packed(std::string_view text,
                                std::size_t context_length = kClipContextLength) const;
+  // encode_ids() of each text, in order; the same ids, with one lock and no per-text vectors.
+  BatchEncoding encode_batch(const std::vector<std::string_view>& texts,
+                             std::size_t context_length = kClipContextLength) const;
 
   int32_t start_id() const;
   int32_t end_id() const;

@@ -479,6 +479,40 @@ TEST_CASE("tokenizer: the packed encoding holds the same as encode()", "[tokeniz
   }
 }
 
+TEST_CASE("tokenizer: a batch gives each text's encode_ids, in order", "[tokenizer]") {
+  // Long texts sit between short ones: the early-stopping prefix search then starts with
+  // earlier texts' ids already in the shared output.
+  std::string long_words, long_sparse;
+  for (int i = 0; i < 800; ++i) long_words += "a photo of the cat ";
+  for (int i = 0; i < 300; ++i) long_sparse += std::string(40, ' ') + "\x1c" + (i % 7 ? "" : " cat");
+  const std::vector<std::string> texts = {
+      "a photo of a cat", "", long_words, "caf\xc3\xa9 \xf0\x9f\x90\x88 \xff", long_sparse,
+      "<|endoftext|> the &amp; dog", "   ", "a photo of a cat", std::string(5000, 'a')};
+  const std::vector<std::string_view> views(texts.begin(), texts.end());
+  const Tokenizer* real = clip_tokenizer();
+  for (const Tokenizer* tok : {&tiny(), real}) {
+    if (!tok) continue;
+    for (std::size_t ctx : {0u, 1u, 2u, 5u, 77u}) {
+      INFO("context " << ctx);
+      const clipx::BatchEncoding b = tok->encode_batch(views, ctx);
+      REQUIRE(b.offsets.size() == texts.size() + 1);
+      REQUIRE(b.truncated.size() == texts.size());
+      CHECK(b.offsets.front() == 0);
+      CHECK(b.offsets.back() == b.ids.size());
+      for (std::size_t i = 0; i < texts.size(); ++i) {
+        INFO("text " << i);
+        bool truncated = false;
+        const auto want = tok->encode_ids(texts[i], ctx, &truncated);
+        REQUIRE(b.offsets[i] <= b.offsets[i + 1]);
+        const std::vector<int32_t> got(b.ids.begin() + b.offsets[i], b.ids.begin() + b.offsets[i + 1]);
+        CHECK(got == want);
+        CHECK((b.truncated[i] != 0) == truncated);
+      }
+    }
+    CHECK(tok->encode_batch({}, 77).offsets == std::vector<uint32_t>{0});
+  }
+}
+
 TEST_CASE("tokenizer: display strings of the real vocabulary", "[tokenizer]") {
   if (clipx_test::skip_without_shared(clip_tokenizer_path())) return;
   const Tokenizer& tok = *clip_tokenizer();
