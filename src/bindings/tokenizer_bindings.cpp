@@ -3,6 +3,11 @@
 //   const err = t.load(jsonText);          // "" on success, else what is wrong with the file
 //   const r = t.encode(text, 77);          // {ids: Int32Array, tokens, display, wordEnd,
 //                                          //  truncated, error: "" when ok}
+//   const b = t.encodeMany(texts, 77);     // {ids: Int32Array (all texts back to back),
+//                                          //  offsets: Int32Array (texts.length + 1; text i
+//                                          //  is ids.subarray(offsets[i], offsets[i+1])),
+//                                          //  truncated: Uint8Array (1 = cut), error}
+//   const d = t.describe(ids);             // {tokens, display, wordEnd, error} for any ids
 //   t.startId(); t.endId(); t.vocabSize(); // -1 / 0 before a successful load
 //   t.delete();                            // frees the C++ object
 // Errors never cross as C++ exceptions (JS would see only a number): they become strings.
@@ -20,29 +25,68 @@
 #include "js_interop.h"
 #include "tokenizer.h"
 
-// Builds the encode() result in JS from one block of WASM memory: the ids, the token and
-// display strings as one UTF-8 text with UTF-16 boundaries, and the word-end flags. Setting
-// each field and array element through embind costs a round trip apiece, about 40 per label;
-// this is one, which is what keeps 10,000 labels inside the page's budget.
-EM_JS(int, clipx_tokenizer_result,
-      (const int32_t* ids, int n, const char* text, int text_bytes, const int32_t* bounds,
-       const uint8_t* word_end, int truncated),
+// A token's strings never change, so each tokenizer keeps them in JS, per id, the first time
+// an id is seen: {tokens, display, wordEnd}, arrays indexed by id. After a short warm-up an encode()
+// hands JS only its ids and JS builds the result from these arrays, instead of decoding
+// UTF-8 and cutting substrings for every token of every label.
+EM_JS(void, clipx_tokenizer_learn,
+      (emscripten::EM_VAL strings, const int32_t* ids, int n, const char* text, int text_bytes,
+       const int32_t* bounds, const uint8_t* word_end),
       {
+        var s = Emval.toValue(strings);
         var decoder = Module["clipxUtf8Decoder"] || (Module["clipxUtf8Decoder"] = new TextDecoder());
         var all = decoder.decode(HEAPU8.subarray(text, text + text_bytes));
         var at = bounds >> 2;
-        var tokens = new Array(n), display = new Array(n), wordEnd = new Array(n);
         for (var i = 0; i < n; ++i) {
-          tokens[i] = all.substring(HEAP32[at + i], HEAP32[at + i + 1]);
-          display[i] = all.substring(HEAP32[at + n + i], HEAP32[at + n + i + 1]);
-          wordEnd[i] = HEAPU8[word_end + i] !== 0;
+          var id = HEAP32[(ids >> 2) + i];
+          s.tokens[id] = all.substring(HEAP32[at + i], HEAP32[at + i + 1]);
+          s.display[id] = all.substring(HEAP32[at + n + i], HEAP32[at + n + i + 1]);
+          s.wordEnd[id] = HEAPU8[word_end + i] !== 0;
         }
+      });
+
+// The per-id string store for a vocabulary of n ids, filled up front so the arrays stay
+// dense (V8 turns an array written first at index 49406 into a slow dictionary).
+EM_JS(int, clipx_tokenizer_strings, (int n), {
+  return Emval.toHandle({
+    tokens: new Array(n).fill(""),
+    display: new Array(n).fill(""),
+    wordEnd: new Array(n).fill(false)
+  });
+});
+
+// encode()'s result (with_ids) or describe()'s, from ids whose strings JS already holds.
+EM_JS(int, clipx_tokenizer_result,
+      (emscripten::EM_VAL strings, const int32_t* ids, int n, int truncated, int with_ids), {
+        var s = Emval.toValue(strings);
+        var tokens = new Array(n), display = new Array(n), wordEnd = new Array(n);
+        var at = ids >> 2;
+        for (var i = 0; i < n; ++i) {
+          var id = HEAP32[at + i];
+          tokens[i] = s.tokens[id];
+          display[i] = s.display[id];
+          wordEnd[i] = s.wordEnd[id];
+        }
+        if (!with_ids) return Emval.toHandle({tokens: tokens, display: display, wordEnd: wordEnd, error: ""});
         return Emval.toHandle({
-          ids: HEAP32.slice(ids >> 2, (ids >> 2) + n),  // a copy: JS owns it
+          ids: HEAP32.slice(at, at + n),  // a copy: JS owns it
           tokens: tokens,
           display: display,
           wordEnd: wordEnd,
           truncated: truncated !== 0,
+          error: ""
+        });
+      });
+
+// encodeMany()'s result: three typed-array copies, no per-text objects.
+EM_JS(int, clipx_tokenizer_batch_result,
+      (const int32_t* ids, int n_ids, const uint32_t* offsets, int n_texts,
+       const uint8_t* truncated),
+      {
+        return Emval.toHandle({
+          ids: HEAP32.slice(ids >> 2, (ids >> 2) + n_ids),
+          offsets: HEAP32.slice(offsets >> 2, (offsets >> 2) + n_texts + 1),
+          truncated: HEAPU8.slice(truncated, truncated + n_texts),
           error: ""
         });
       });
@@ -61,9 +105,42 @@ EM_JS(char*, clipx_js_text_to_utf8, (emscripten::EM_VAL handle, int* length), {
   return ptr;
 });
 
+// An array of JS strings as UTF-8, back to back in one malloc'd buffer (*text), with the
+// end of string i at (*ends)[i] (a second malloc'd buffer). Returns the count; -1 if texts
+// is not an array, -2 if texts[*bad] is not a string, -3 if memory ran out.
+EM_JS(int, clipx_js_texts_to_utf8,
+      (emscripten::EM_VAL handle, char** text, uint32_t** ends, int* bad), {
+  var texts = Emval.toValue(handle);
+  if (!Array.isArray(texts)) return -1;
+  var n = texts.length, capacity = 1;
+  for (var i = 0; i < n; ++i) {
+    if (typeof texts[i] !== "string") {
+      HEAP32[bad >> 2] = i;
+      return -2;
+    }
+    capacity += texts[i].length * 3;  // at most 3 bytes per UTF-16 unit
+  }
+  var encoder = Module["clipxUtf8Encoder"] || (Module["clipxUtf8Encoder"] = new TextEncoder());
+  var bytes = _malloc(capacity), offsets = _malloc(4 * n + 4);
+  if (!bytes || !offsets) {
+    _free(bytes);
+    _free(offsets);
+    return -3;
+  }
+  var written = 0;
+  for (var i = 0; i < n; ++i) {
+    written += encoder.encodeInto(texts[i], HEAPU8.subarray(bytes + written, bytes + capacity)).written;
+    HEAPU32[(offsets >> 2) + i] = written;
+  }
+  HEAPU32[text >> 2] = bytes;
+  HEAPU32[ends >> 2] = offsets;
+  return n;
+});
+
 namespace {
 
 using emscripten::val;
+using Buffer = std::unique_ptr<char, void (*)(void*)>;
 
 // UTF-16 length of valid UTF-8 (what the tokenizer hands out always is).
 int32_t utf16_length(std::string_view s) {
@@ -75,16 +152,28 @@ int32_t utf16_length(std::string_view s) {
   return n;
 }
 
+val from_handle(int handle) {
+  return val::take_ownership(reinterpret_cast<emscripten::EM_VAL>(static_cast<uintptr_t>(handle)));
+}
+
+void check_context(int context_length) {
+  if (context_length < 0)
+    throw clipx::TokenizerError("context length must be 0 (no truncation) or positive, not " +
+                                std::to_string(context_length));
+}
+
 class JsTokenizer {
  public:
   std::string load(const val& js_json) {
     try {
       int json_bytes = 0;
-      const std::unique_ptr<char, void (*)(void*)> buffer(
-          clipx_js_text_to_utf8(js_json.as_handle(), &json_bytes), std::free);
+      const Buffer buffer(clipx_js_text_to_utf8(js_json.as_handle(), &json_bytes), std::free);
       if (!buffer) throw clipx::TokenizerError("tokenizer.json: load() needs the file's text as a string");
       tok_ = std::make_unique<clipx::Tokenizer>(clipx::Tokenizer::from_json(
           std::string_view(buffer.get(), static_cast<std::size_t>(json_bytes))));
+      // a new vocabulary: strings learnt from the old one no longer apply
+      known_.assign(tok_->vocab_size(), 0);
+      strings_ = from_handle(clipx_tokenizer_strings(static_cast<int>(tok_->vocab_size())));
       return std::string();
     } catch (const std::exception& e) {
       tok_.reset();  // a failed load leaves no half-usable tokenizer behind
@@ -95,37 +184,62 @@ class JsTokenizer {
     }
   }
 
-  val encode(const val& js_text, int context_length) const {
+  val encode(const val& js_text, int context_length) {
     try {
       if (!tok_) throw clipx::TokenizerError("no tokenizer loaded: call load(jsonText) first");
       int text_bytes = 0;
-      const std::unique_ptr<char, void (*)(void*)> buffer(
-          clipx_js_text_to_utf8(js_text.as_handle(), &text_bytes), std::free);
+      const Buffer buffer(clipx_js_text_to_utf8(js_text.as_handle(), &text_bytes), std::free);
       if (!buffer) throw clipx::TokenizerError("the text to encode must be a string");
-      const std::string_view text(buffer.get(), static_cast<std::size_t>(text_bytes));
-      if (context_length < 0)
-        throw clipx::TokenizerError("context length must be 0 (no truncation) or positive, not " +
-                                    std::to_string(context_length));
-      // One call into the core (each call costs a JS round trip in this exception model),
-      // then the byte offsets become UTF-16 offsets for JS's substring().
-      const clipx::PackedEncoding p =
-          tok_->encode_packed(text, static_cast<std::size_t>(context_length));
-      const std::size_t n = p.ids.size();
-      std::vector<int32_t> bounds(2 * n + 1, 0);
-      std::size_t from = 0;
-      for (std::size_t i = 0; i < 2 * n; ++i) {
-        bounds[i + 1] = bounds[i] + utf16_length(std::string_view(p.text).substr(from, p.ends[i] - from));
-        from = p.ends[i];
-      }
-      const int handle = clipx_tokenizer_result(p.ids.data(), static_cast<int>(n), p.text.data(),
-                                                static_cast<int>(p.text.size()), bounds.data(),
-                                                p.word_end.data(), p.truncated ? 1 : 0);
-      return val::take_ownership(reinterpret_cast<emscripten::EM_VAL>(static_cast<uintptr_t>(handle)));
+      check_context(context_length);
+      bool truncated = false;
+      const std::vector<int32_t> ids =
+          tok_->encode_ids(std::string_view(buffer.get(), static_cast<std::size_t>(text_bytes)),
+                           static_cast<std::size_t>(context_length), &truncated);
+      teach(ids);
+      return from_handle(clipx_tokenizer_result(strings_.as_handle(), ids.data(),
+                                                static_cast<int>(ids.size()), truncated ? 1 : 0, 1));
     } catch (const std::exception& ex) {
       return failed(ex.what());
     } catch (...) {
       return failed("unexpected failure in the WASM tokenizer");
     }
+  }
+
+  val encode_many(const val& js_texts, int context_length) const {
+    return clipx_js::guarded([&] {
+      if (!tok_) throw clipx::TokenizerError("no tokenizer loaded: call load(jsonText) first");
+      check_context(context_length);
+      char* text_ptr = nullptr;
+      uint32_t* ends_ptr = nullptr;
+      int bad = 0;
+      const int n = clipx_js_texts_to_utf8(js_texts.as_handle(), &text_ptr, &ends_ptr, &bad);
+      if (n == -1) throw clipx::TokenizerError("encodeMany() needs an array of strings");
+      if (n == -2) throw clipx::TokenizerError("texts[" + std::to_string(bad) + "] is not a string");
+      if (n < 0) throw clipx::TokenizerError("not enough memory for the texts");
+      const Buffer text(text_ptr, std::free);
+      const std::unique_ptr<uint32_t, void (*)(void*)> ends(ends_ptr, std::free);
+      std::vector<std::string_view> views(static_cast<std::size_t>(n));
+      uint32_t from = 0;
+      for (int i = 0; i < n; ++i) {
+        views[i] = std::string_view(text.get() + from, ends.get()[i] - from);
+        from = ends.get()[i];
+      }
+      const clipx::BatchEncoding b =
+          tok_->encode_batch(views, static_cast<std::size_t>(context_length));
+      return from_handle(clipx_tokenizer_batch_result(b.ids.data(), static_cast<int>(b.ids.size()),
+                                                      b.offsets.data(), n, b.truncated.data()));
+    });
+  }
+
+  val describe(const val& js_ids) {
+    return clipx_js::guarded([&] {
+      if (!tok_) throw clipx::TokenizerError("no tokenizer loaded: call load(jsonText) first");
+      const std::vector<int32_t> ids = clipx_js::to_vector<int32_t>(js_ids);
+      for (const int32_t id : ids) (void)tok_->token(id);  // names an unknown id
+      teach(ids);
+      return from_handle(clipx_tokenizer_result(strings_.as_handle(), ids.data(),
+                                                static_cast<int>(ids.size()), 0, 0));
+    });
   }
 
   int start_id() const { return tok_ ? tok_->start_id() : -1; }
@@ -134,6 +248,36 @@ class JsTokenizer {
 
  private:
   std::unique_ptr<clipx::Tokenizer> tok_;
+  std::vector<uint8_t> known_;  // 1 where strings_ already holds the id's strings
+  val strings_ = val::undefined();
+
+  // Hands JS the strings of the ids it has not seen yet, in one call.
+  void teach(const std::vector<int32_t>& ids) {
+    std::vector<int32_t> fresh;
+    for (const int32_t id : ids) {
+      if (known_[id]) continue;
+      known_[id] = 1;
+      fresh.push_back(id);
+    }
+    if (fresh.empty()) return;
+    const std::size_t n = fresh.size();
+    std::string text;
+    std::vector<int32_t> bounds(2 * n + 1, 0);
+    std::vector<uint8_t> word_end(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string_view t = tok_->token(fresh[i]);
+      text.append(t);
+      bounds[i + 1] = bounds[i] + utf16_length(t);
+      word_end[i] = tok_->is_word_end(fresh[i]) ? 1 : 0;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t from = text.size();
+      tok_->append_display(fresh[i], text);
+      bounds[n + i + 1] = bounds[n + i] + utf16_length(std::string_view(text).substr(from));
+    }
+    clipx_tokenizer_learn(strings_.as_handle(), fresh.data(), static_cast<int>(n), text.data(),
+                          static_cast<int>(text.size()), bounds.data(), word_end.data());
+  }
 
   // Same shape as a success, so callers can read the fields without checking first.
   static val failed(const std::string& message) {
@@ -155,6 +299,8 @@ EMSCRIPTEN_BINDINGS(clipx_tokenizer) {
       .constructor<>()
       .function("load", &JsTokenizer::load)
       .function("encode", &JsTokenizer::encode)
+      .function("encodeMany", &JsTokenizer::encode_many)
+      .function("describe", &JsTokenizer::describe)
       .function("startId", &JsTokenizer::start_id)
       .function("endId", &JsTokenizer::end_id)
       .function("vocabSize", &JsTokenizer::vocab_size);
