@@ -1,6 +1,6 @@
 // Tokenizer speed in WebAssembly under Node (the module the JS tests use), and a check of
 // the embind contract the page relies on. Targets: load <= 250 ms, 10,000 labels <= 100 ms.
-//   node bench/node/bench_tokenizer.mjs [--module build/tok-wasm/node/clipcore.cjs]
+//   node bench/node/bench_tokenizer.mjs [--module build/wasm/node/clipcore.cjs]
 //                                       [--tokenizer ../shared/data/clip-vit-b32/tokenizer.json]
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
-let modulePath = path.join(repo, 'build', 'tok-wasm', 'node', 'clipcore.cjs');
+let modulePath = path.join(repo, 'build', 'wasm', 'node', 'clipcore.cjs');
 let tokenizerPath = path.join(repo, '..', 'shared', 'data', 'clip-vit-b32', 'tokenizer.json');
 for (let i = 0; i < args.length; ++i) {
   if (args[i] === '--module') modulePath = path.resolve(args[++i]);
@@ -61,6 +61,12 @@ const ms = (fn) => { const t0 = performance.now(); fn(); return performance.now(
   assert.match(t.encode(42, 77).error, /must be a string/);
   // a lone surrogate is U+FFFD (as TextEncoder makes it), never merged with the next letter
   assert.deepEqual(Array.from(t.encode('\uD800a', 77).ids), Array.from(t.encode('\uFFFDa', 77).ids));
+  const many = t.encodeMany(['A photo of a café 🐈', 'cat '.repeat(200)], 77);
+  assert.equal(many.error, '');
+  assert.deepEqual(Array.from(many.ids.subarray(many.offsets[0], many.offsets[1])), Array.from(r.ids));
+  assert.deepEqual(Array.from(many.truncated), [0, 1]);
+  assert.deepEqual(t.describe(r.ids).tokens, r.tokens);
+  assert.deepEqual(t.describe(r.ids).display, r.display);
   const cases = path.join(path.dirname(tokenizerPath), '..', '..', 'reference', 'tokenizer_cases.jsonl');
   if (fs.existsSync(cases)) {
     for (const line of fs.readFileSync(cases, 'utf8').split('\n').filter(Boolean)) {
@@ -121,6 +127,19 @@ for (const tpl of templates) for (const a of adjectives) for (const n of nouns)
               `object with ids/tokens/display/wordEnd): ${median(warm).toFixed(1)} ms warm (median of 5), ` +
               `${fresh.toFixed(1)} ms on a fresh tokenizer (empty word cache), ` +
               `${first.toFixed(1)} ms on the very first pass (engine not yet warmed up)`);
+
+  // All labels in one call: packed ids and offsets, no per-label result objects.
+  t.delete();
+  t = new Module.Tokenizer();
+  assert.equal(t.load(jsonText), '');
+  let batch;
+  const batchFresh = ms(() => { batch = t.encodeMany(labels, 77); });
+  assert.equal(batch.error, '');
+  assert.equal(batch.ids.length, tokens);
+  const batchWarm = [];
+  for (let r = 0; r < 5; ++r) batchWarm.push(ms(() => { batch = t.encodeMany(labels, 77); }));
+  console.log(`${labels.length} labels through one encodeMany() (packed ids + offsets): ` +
+              `${median(batchWarm).toFixed(1)} ms warm (median of 5), ${batchFresh.toFixed(1)} ms on a fresh tokenizer`);
 
   const words = 'a photo of a tabby cat on the sofa. '.repeat(29128);
   const oneWord = 'a'.repeat(1 << 20);
