@@ -18,7 +18,7 @@ import { HeatGrid } from './widgets/heat-grid.js';
 import { Explorations } from './app/explorations.js';
 import { SKIMAGE_PHOTOS } from './app/photo-gallery.js';
 import { ModelChooser, modelOptions } from './sections/model-chooser.js';
-import { hubManifest, HUB_MODEL_ID, SERVER_REAL_MODEL_ID } from './model/sources.js';
+import { hubManifest, HUB_MODEL_ID, LOCAL_MODEL_ID, SERVER_REAL_MODEL_ID } from './model/sources.js';
 import { isKiosk, kioskIdleMs, setupKiosk } from './app/kiosk.js';
 import { registerServiceWorker } from './app/service-worker.js';
 import { analyzeLabels } from './app/labels.js';
@@ -49,9 +49,10 @@ const kioskMode = isKiosk(location);
 const requestedThreads = Math.max(0, Math.min(8, Number.parseInt(params.get('threads') ?? '0', 10) || 0));
 
 class App {
-  constructor(client, info) {
+  constructor(client, info, { serverModelList }) {
     this.client = client;
     this.info = info;
+    this.serverModelList = serverModelList;
     this.model = null;          // the ready result of loadModel
     this.manifest = null;
     this.gallery = [];
@@ -126,25 +127,13 @@ class App {
 
   /** The model to run: the URL's choice, else the real CLIP if this server has it, else tiny. */
   async chooseModel() {
-    // The server's own list (models/index.json), not a probe that could 404 or meet an
-    // index.html fallback.
-    this.realOnServer = (await this.serverModels()).includes(SERVER_REAL_MODEL_ID);
-    const localCached = await this.client.request('hasCached', { id: 'local-files' }).catch(() => false);
+    // The server's own list (models/index.json, asked for at start-up), not a probe that
+    // could 404 or meet an index.html fallback.
+    this.realOnServer = (await this.serverModelList).includes(SERVER_REAL_MODEL_ID);
     this.modelId = requestedModel ?? (this.realOnServer ? SERVER_REAL_MODEL_ID : DEFAULT_MODEL);
+    const localCached = await this.client.request('hasCached', { id: LOCAL_MODEL_ID }).catch(() => false);
     this.chooser.setOptions(modelOptions({ realOnServer: this.realOnServer, online: navigator.onLine, kiosk: kioskMode, localCached }), this.modelId);
     this.chooser.showBanner({ current: this.modelId, realOnServer: this.realOnServer, online: navigator.onLine, kiosk: kioskMode });
-  }
-
-  /** Model ids this server lists in models/index.json ({models: [...]} or a bare array). */
-  async serverModels() {
-    try {
-      const res = await fetch(new URL('models/index.json', document.baseURI), { cache: 'no-cache' });
-      if (!res.ok) return [];
-      const j = await res.json();
-      const list = Array.isArray(j) ? j : j?.models;
-      // Entries are ids, or {id, name, bytes} objects (the kiosk build's index).
-      return Array.isArray(list) ? list.map((x) => (typeof x === 'string' ? x : x?.id)).filter((x) => typeof x === 'string') : [];
-    } catch { return []; }
   }
 
   switchModel(id) {
@@ -192,9 +181,11 @@ class App {
   async start() {
     if (kioskMode) this.kiosk = setupKiosk({ onIdleReset: () => this.resetToStart(), idleMs: kioskIdleMs(location) });
     await this.chooseModel();
+    // The published table settles first: its τ must not race the model's own.
     await this.softmax.setRows(PUBLISHED_CAT_SCORES);
     await this.softmax.setTau(this.state.tau ?? 0.01, { silent: true });
-    // The model starts loading now; the example and the gallery's list arrive meanwhile.
+    // The model starts loading now; the precomputed example and the opening photo arrive
+    // meanwhile.
     this.prefetchFirstPhoto(this.modelId);
     const example = this.showPrecomputedExample();
     await this.loadModel();
@@ -498,6 +489,18 @@ class App {
   }
 }
 
+/** Model ids this server lists in models/index.json ({models: [...]} or a bare array). */
+async function listServerModels() {
+  try {
+    const res = await fetch(new URL('models/index.json', document.baseURI), { cache: 'no-cache' });
+    if (!res.ok) return [];
+    const j = await res.json();
+    const list = Array.isArray(j) ? j : j?.models;
+    // Entries are ids, or {id, name, bytes} objects (the kiosk build's index).
+    return Array.isArray(list) ? list.map((x) => (typeof x === 'string' ? x : x?.id)).filter((x) => typeof x === 'string') : [];
+  } catch { return []; }
+}
+
 function cropThumbnail(crop, size) {
   const canvas = document.createElement('canvas');
   canvas.width = size;
@@ -520,6 +523,7 @@ async function start() {
   const worker = new Worker(new URL('./worker/inference.worker.js', import.meta.url), { type: 'module' });
   const client = new WorkerClient(worker);
   const initialized = client.request('init', { baseUrl: document.baseURI, threads: requestedThreads || undefined });
+  const serverModelList = listServerModels();
   registerServiceWorker();
   renderMath();
   performance.mark('clipx:math-rendered');
@@ -527,7 +531,7 @@ async function start() {
   performance.mark('clipx:core-ready');
   statusEl.textContent = describeEngine(info);
   statusEl.dataset.engine = info.engine;
-  const app = new App(client, info);
+  const app = new App(client, info, { serverModelList });
   window.clipx.app = app;  // synchronous handle for test predicates
   await app.start();
   return { client, info, softmax: app.softmax, app };
