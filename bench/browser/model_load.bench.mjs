@@ -1,6 +1,6 @@
 // Benchmark (not a test): a cached reload of the page until the model is ready, with the
 // worker's own timeline of that load and the tab's memory.
-//   node bench/browser/model_load.bench.mjs [model] [--threads N] [--reloads N] [--new-tab]
+//   node bench/browser/model_load.bench.mjs [model] [--threads N] [--reloads N] [--new-tab] [--no-sw]
 // Default model: random-vit-b32 (scripts/test.sh generates it), 2 threads, 5 reloads.
 //
 // Memory is read from /proc for the tab's renderer process (the renderer with the largest
@@ -20,6 +20,8 @@ const threads = opt('--threads', 2);
 const reloads = opt('--reloads', 5);
 // --new-tab: open the page in a fresh tab each time (the previous one closed) instead of reloading.
 const newTab = args.includes('--new-tab') && Boolean(args.splice(args.indexOf('--new-tab'), 1));
+// --no-sw: block the page's service worker (the e2e tests do), to see its share.
+const noServiceWorker = args.includes('--no-sw') && Boolean(args.splice(args.indexOf('--no-sw'), 1));
 const model = args[0] ?? 'random-vit-b32';
 if (!fs.existsSync(path.join(repoDir, 'models', model, 'manifest.json'))) {
   console.error(`models/${model} is missing (scripts/test.sh generates random-vit-b32)`);
@@ -37,7 +39,7 @@ const cdp = await browser.newBrowserCDPSession();
 const renderers = async () => (await cdp.send('SystemInfo.getProcessInfo')).processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
 const tabPid = async () => (await renderers()).map((pid) => [pid, kb(pid, 'VmRSS')]).sort((a, b) => b[1] - a[1])[0][0];
 
-const context = await browser.newContext();
+const context = await browser.newContext(noServiceWorker ? { serviceWorkers: 'block' } : {});
 let page = await context.newPage();
 const url = `${server.url}?model=${encodeURIComponent(model)}&threads=${threads}`;
 const ready = () => page.waitForFunction(() => performance.getEntriesByName('clipx:first-predictions').length > 0, null, { timeout: 300000 });

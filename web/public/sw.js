@@ -53,6 +53,7 @@ function scopedPath(url) {
  *   'page'      network first, cached as index.html, headers added
  *   'immutable' cache first (content-hashed file names), headers added
  *   'fresh'     network first with the cache as fallback, headers added
+ *   'versioned' cache first, keyed with its ?v= query (ONNX Runtime's files, named by version)
  *   'headers'   network only, headers added (anything else of ours)
  *   'bypass'    not touched at all: model weights and the worker script itself
  */
@@ -62,6 +63,7 @@ function classify(path, request) {
   }
   if (path === 'sw.js') return 'bypass';
   if (path.startsWith('assets/')) return 'immutable';
+  if (/^ort\/[^/]+$/.test(path) && new URL(request.url).searchParams.has('v')) return 'versioned';
   if (/^(wasm|ort)\/[^/]+$/.test(path)) return 'fresh';
   if (path === PRECACHE_LIST || path === 'models/index.json') return 'fresh';
   if (/^models\/[^/]+\/(manifest|example)\.json$/.test(path)) return 'fresh';
@@ -75,13 +77,16 @@ function classify(path, request) {
 function withIsolation(response, path) {
   // Opaque and redirect-marker responses have no readable headers; hand them on unchanged.
   if (!response || response.status === 0 || response.type === 'opaque' || response.type === 'opaqueredirect') return response;
+  const typeFix = path === null ? null
+    : TYPE_FIXES.find((fix) => fix.test.test(path) && !fix.ok.test(response.headers.get('Content-Type') || ''));
+  // A server that already isolates (the project's own) gets its response handed on as it is:
+  // a copy would lose the browser's cached compilation of the WASM files, and compiling ONNX
+  // Runtime again costs most of a second on every visit.
+  const isolated = Object.entries(ISOLATION_HEADERS).every(([name, value]) => response.headers.get(name) === value);
+  if (isolated && !typeFix) return response;
   const headers = new Headers(response.headers);
   for (const [name, value] of Object.entries(ISOLATION_HEADERS)) headers.set(name, value);
-  if (path !== null) {
-    for (const fix of TYPE_FIXES) {
-      if (fix.test.test(path) && !fix.ok.test(headers.get('Content-Type') || '')) headers.set('Content-Type', fix.type);
-    }
-  }
+  if (typeFix) headers.set('Content-Type', typeFix.type);
   const noBody = [101, 103, 204, 205, 304].includes(response.status);
   return new Response(noBody ? null : response.body, { status: response.status, statusText: response.statusText, headers });
 }
@@ -125,6 +130,34 @@ async function networkFirst(event, key) {
   }
 }
 
+// ONNX Runtime's files, asked for with their version in the query: served from Cache Storage
+// once stored, because a response built anew each visit makes the browser compile the 14 MB
+// runtime again (most of a second), while a stored one keeps its compiled code.
+async function versionedFirst(event, url) {
+  const cache = await caches.open(CACHE_NAME);
+  const hit = await cache.match(url.href);
+  if (hit) return hit;
+  let response;
+  try {
+    response = await fetch(event.request);
+  } catch (err) {
+    const older = await cache.match(url.origin + url.pathname);   // e.g. a kiosk's precache
+    if (older) return older;
+    throw err;
+  }
+  if (cacheable(response)) {
+    event.waitUntil((async () => {
+      await store(cache, url.href, response.clone());
+      // Other versions of the same file are dead weight now.
+      for (const request of await cache.keys()) {
+        const u = new URL(request.url);
+        if (u.pathname === url.pathname && u.href !== url.href && u.search) await cache.delete(request);
+      }
+    })());
+  }
+  return response;
+}
+
 // The page asks with HEAD whether a file exists (the real model's manifest, gallery photos).
 // Offline, the answer comes from the cached GET response: its status and headers, no body.
 async function headFromCache(event, key) {
@@ -149,11 +182,12 @@ self.addEventListener('fetch', (event) => {
   if (kind === 'bypass') return;
 
   const scope = scopeUrl();
-  const key = kind === 'page' ? new URL('index.html', scope).href : url.origin + url.pathname;
+  const key = kind === 'page' ? new URL('index.html', scope).href : kind === 'versioned' ? url.href : url.origin + url.pathname;
   let answer;
   if (request.method === 'HEAD') answer = kind === 'headers' ? fetch(request) : headFromCache(event, key);
   else if (kind === 'page') answer = networkFirst(event, key);
   else if (kind === 'immutable') answer = cacheFirst(event, key);
+  else if (kind === 'versioned') answer = versionedFirst(event, url);
   else if (kind === 'fresh') answer = networkFirst(event, key);
   else answer = fetch(request);
   event.respondWith(answer.then((response) => withIsolation(response, path)));

@@ -51,7 +51,13 @@ let ortStarting = null;
 function loadOrt(requestedThreads) {
   ortStarting ??= (async () => {
     const lib = await import(/* @vite-ignore */ new URL('ort/ort.wasm.min.mjs', baseUrl).href);
-    lib.env.wasm.wasmPaths = new URL('ort/', baseUrl).href;
+    // The version in the query lets the service worker keep these files (and the browser its
+    // compilation of them) until ONNX Runtime itself changes.
+    const version = encodeURIComponent(lib.env.versions?.web ?? 'unknown');
+    lib.env.wasm.wasmPaths = {
+      mjs: new URL(`ort/ort-wasm-simd-threaded.mjs?v=${version}`, baseUrl).href,
+      wasm: new URL(`ort/ort-wasm-simd-threaded.wasm?v=${version}`, baseUrl).href,
+    };
     lib.env.wasm.simd = true;
     // Threads need SharedArrayBuffer, which only a cross-origin isolated page gets.
     const available = self.crossOriginIsolated ? Math.min(4, self.navigator?.hardwareConcurrency ?? 1) : 1;
