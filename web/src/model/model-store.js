@@ -196,8 +196,9 @@ export async function downloadFile(url, { expectedBytes, signal, onProgress, par
  *
  * `onFileReady({role, name, bytes, source})` lets the caller start work on each file as soon as
  * it is here (building an ONNX Runtime session while the next file is still being read) instead
- * of after the whole package. Its promise is awaited before this function returns. A cached
- * file is handed over while its SHA-256 is re-checked on WebCrypto's thread; if the check fails
+ * of after the whole package. Its promise is awaited before this function returns, and for a
+ * file from the cache before the next file is read, so that only one file's bytes are held at
+ * a time. A cached file is handed over while its SHA-256 is re-checked on WebCrypto's thread; if the check fails
  * the entry is dropped, the file is downloaded again and handed over a second time, so the
  * caller must replace whatever it built from the first copy.
  */
@@ -277,7 +278,11 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
         sources[f.role] = 'cache';
         doneBytes += data.byteLength;
         reporter(f)('cached', data.byteLength);
-        cachedChecks.push({ f, key, expected: cached.sha256, digest, work: handOver(f, data, 'cache') });
+        const work = handOver(f, data, 'cache');
+        cachedChecks.push({ f, key, expected: cached.sha256, digest, work });
+        // Reading from disk is quick; holding two model files in memory at once is not
+        // cheap. The next file is read once the caller is done with this one.
+        await work.catch(() => {});
         continue;
       }
       await cache.delete(key);  // truncated entry: fetch it again
