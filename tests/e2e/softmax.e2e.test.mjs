@@ -51,14 +51,14 @@ async function settle(page) {
 test('the page runs its core as WebAssembly, cross-origin isolated', async () => {
   const { context, page, problems } = await openPage(browser, server.url);
   const wasmResponses = [];
-  page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasmResponses.push(r); });
+  page.on('response', (r) => { if (new URL(r.url()).pathname.endsWith('.wasm')) wasmResponses.push(r); });
   await page.reload();
   await page.evaluate(() => window.clipx.ready);
   const status = await page.locator('#engine-status').textContent();
   assert.match(status, /WebAssembly core with SIMD/);
   assert.match(status, /cross-origin isolated/);
   assert.ok(await page.evaluate(() => self.crossOriginIsolated), 'page must be cross-origin isolated for ORT threads');
-  const core = wasmResponses.find((r) => r.url().endsWith('/wasm/clipcore.wasm'));
+  const core = wasmResponses.find((r) => new URL(r.url()).pathname.endsWith('/wasm/clipcore.wasm'));
   assert.ok(core, 'clipcore.wasm was requested');
   assert.equal(core.headers()['content-type'], 'application/wasm');
   assert.deepEqual(problems, []);
@@ -108,6 +108,28 @@ test('editing a score re-ranks the labels and flags an invalid entry without los
   assert.match(await page.locator('#softmax-widget [role=alert]').textContent(), /between −1 and 1/);
   assert.equal(await scoreInputs.nth(1).getAttribute('aria-invalid'), 'true');
   assert.equal(await scoreInputs.nth(1).inputValue(), '7', 'what the reader typed stays in the box');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the reader’s edits to the published table survive a live repaint and a switch to live and back', async () => {
+  const { context, page, problems } = await openPage(browser, server.url);
+  await showPublished(page);
+  const scoreInputs = page.locator('#softmax-widget .score-input');
+  await scoreInputs.nth(0).fill('0.40');
+  await settle(page);
+  // A live refresh (here: the labels changed) repaints every live view, not this table.
+  await page.evaluate(() => { const { app } = window.clipx; app.labels.setLabels(['red circle', 'blue square']); app.labelsChanged(); });
+  await page.waitForFunction(() => window.clipx.app.isIdle());
+  assert.equal(await scoreInputs.nth(0).inputValue(), '0.40');
+  await page.getByLabel('your photo and labels').check();
+  await page.waitForFunction(() => document.querySelectorAll('#softmax-widget tbody tr').length === 2);
+  await page.getByLabel('OpenAI\'s published cat-photo figures (editable)').check();
+  await scoreInputs.first().waitFor();
+  await settle(page);
+  assert.equal(await scoreInputs.nth(0).inputValue(), '0.4');
+  const w = await readWidget(page);
+  assert.deepEqual(w.percents, softmax(w.scores, 10 ** w.sliderValue).map(formatPercent));
   assert.deepEqual(problems, []);
   await context.close();
 });

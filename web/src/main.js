@@ -170,6 +170,8 @@ class App {
     saveState(this.state);
     this.templates.set(this.state);
     this.softmaxUserChoice = null;
+    this.publishedRows = null;   // the next visitor sees OpenAI's figures, not the last one's edits
+    if (this.softmaxShowing === 'published') { this.softmaxShowing = null; this.paintSoftmaxSource(); }
     await this.softmax.setTau(1 / (this.manifest?.logit_scale ?? 100), { silent: true });
     const first = this.gallery[0];
     this.state.labels = [...(first?.labels ?? this.manifest?.default_labels ?? [])];
@@ -183,6 +185,7 @@ class App {
     await this.chooseModel();
     // The published table settles first: its τ must not race the model's own.
     await this.softmax.setRows(PUBLISHED_CAT_SCORES);
+    this.softmaxShowing = 'published';
     await this.softmax.setTau(this.state.tau ?? 0.01, { silent: true });
     // The model starts loading now; the precomputed example and the opening photo arrive
     // meanwhile.
@@ -454,11 +457,16 @@ class App {
 
   paintSoftmaxSource() {
     if (this.softmaxSource === 'live' && this.live?.result) {
+      // The reader's edits to the published table are kept for when they switch back.
+      if (this.softmaxShowing === 'published') this.publishedRows = this.softmax.rows.map(({ label, score }) => ({ label, score }));
+      this.softmaxShowing = 'live';
       // classify already ran the core's softmax on these scores: paint it, no second call.
       this.softmax.setRows(this.live.labels.map((l, i) => ({ label: l.label, score: this.live.result.scores[i] })),
         { editable: false, computed: this.live.result.softmax });
-    } else if (this.softmaxSource === 'published') {
-      this.softmax.setRows(PUBLISHED_CAT_SCORES);
+    } else if (this.softmaxSource === 'published' && this.softmaxShowing !== 'published') {
+      // Only on switching: a live repaint must not reset rows the reader is editing.
+      this.softmaxShowing = 'published';
+      this.softmax.setRows(this.publishedRows ?? PUBLISHED_CAT_SCORES);
     }
   }
 
