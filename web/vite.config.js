@@ -3,6 +3,7 @@
 // Web's own runtime files, and the model packages. `sameOriginAssets` maps them to URL
 // prefixes in dev and preview, and copies them into dist/ on build.
 import { defineConfig } from 'vite';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,17 @@ const webDir = path.dirname(fileURLToPath(import.meta.url));
 const repoDir = path.resolve(webDir, '..');
 const wasmDir = process.env.CLIPX_WASM_DIR || path.join(repoDir, 'build', 'wasm', 'web');
 const ortDir = path.join(webDir, 'node_modules', 'onnxruntime-web', 'dist');
+
+// The WASM core's version, from its bytes: the worker asks for wasm/clipcore.* with it in the
+// query, so the service worker can keep them (and the browser its compilation) until they change.
+function coreVersion() {
+  const hash = crypto.createHash('sha256');
+  for (const f of ['clipcore.mjs', 'clipcore.wasm']) {
+    const file = path.join(wasmDir, f);
+    hash.update(fs.existsSync(file) ? fs.readFileSync(file) : f);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
 
 // Only the WASM flavour of ORT we load: its JS API and the SIMD+threads runtime.
 const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
@@ -162,6 +174,7 @@ export default defineConfig({
   appType: 'mpa',
   plugins: [sameOriginAssets(), contentSecurityPolicy()],
   worker: { format: 'es' },
+  define: { __CLIPX_CORE_VERSION__: JSON.stringify(coreVersion()) },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
   server: { host: '127.0.0.1', port: Number(process.env.PORT || 8080), strictPort: true,
     headers: { ...isolationHeaders, 'Content-Security-Policy': DEV_CSP } },

@@ -53,7 +53,8 @@ function scopedPath(url) {
  *   'page'      network first, cached as index.html, headers added
  *   'immutable' cache first (content-hashed file names), headers added
  *   'fresh'     network first with the cache as fallback, headers added
- *   'versioned' cache first, keyed with its ?v= query (ONNX Runtime's files, named by version)
+ *   'versioned' cache first, keyed with its ?v= query (ONNX Runtime's files and the WASM core,
+ *               asked for with their version)
  *   'headers'   network only, headers added (anything else of ours)
  *   'bypass'    not touched at all: model weights and the worker script itself
  */
@@ -63,7 +64,7 @@ function classify(path, request) {
   }
   if (path === 'sw.js') return 'bypass';
   if (path.startsWith('assets/')) return 'immutable';
-  if (/^ort\/[^/]+$/.test(path) && new URL(request.url).searchParams.has('v')) return 'versioned';
+  if (/^(ort|wasm)\/[^/]+$/.test(path) && new URL(request.url).searchParams.has('v')) return 'versioned';
   if (/^(wasm|ort)\/[^/]+$/.test(path)) return 'fresh';
   if (path === PRECACHE_LIST || path === 'models/index.json') return 'fresh';
   if (/^models\/[^/]+\/(manifest|example)\.json$/.test(path)) return 'fresh';
@@ -130,7 +131,7 @@ async function networkFirst(event, key) {
   }
 }
 
-// ONNX Runtime's files, asked for with their version in the query: served from Cache Storage
+// ONNX Runtime's and the core's files, asked for with their version in the query: served from Cache Storage
 // once stored, because a response built anew each visit makes the browser compile the 14 MB
 // runtime again (most of a second), while a stored one keeps its compiled code.
 async function versionedFirst(event, url) {

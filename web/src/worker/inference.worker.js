@@ -23,8 +23,10 @@ const post = (type, payload) => self.postMessage({ event: type, payload });
 
 async function loadCore() {
   const started = performance.now();
-  const { default: createClipCore } = await import(/* @vite-ignore */ new URL('wasm/clipcore.mjs', baseUrl).href);
-  const Module = await createClipCore({ locateFile: (file) => new URL(`wasm/${file}`, baseUrl).href });
+  // The build's version of the core in the query: see the service worker's 'versioned' files.
+  const coreUrl = (file) => new URL(`wasm/${file}?v=${__CLIPX_CORE_VERSION__}`, baseUrl).href;
+  const { default: createClipCore } = await import(/* @vite-ignore */ coreUrl('clipcore.mjs'));
+  const Module = await createClipCore({ locateFile: (file) => coreUrl(file) });
   core = wrapCore(Module);
   coreInfo = {
     engine: 'wasm',
