@@ -141,6 +141,10 @@ test('the policy is live: inline script, inline handlers and eval are refused', 
     return { inline: window.__inline ?? null, handler: window.__handler ?? null };
   });
   await page.locator('#csp-eval-probe').click();
+  // Violation reports arrive as events, later on a busy machine: wait for them (the
+  // assertions below still fail if they never come).
+  await page.waitForFunction(() => ['script-src-elem', 'script-src-attr', 'script-src']
+    .every((d) => window.__violations.some((v) => v.startsWith(`${d}:`))), null, { timeout: 5000 }).catch(() => {});
   const evals = await page.evaluate(() => ({ evalResult: window.__evalResult, fnResult: window.__fnResult, violations: window.__violations }));
   assert.equal(r.inline, null, 'an injected inline <script> does not run');
   assert.equal(r.handler, null, 'an injected inline event handler does not run');
