@@ -199,8 +199,8 @@ function releaseBytes(bytes) {
 /** Makes verified sessions and tokenizer the current model. */
 function installModel(manifest, loaded, parts, { timeline }) {
   model?.tokenizer.dispose();
-  model?.text.release();
-  model?.vision.release();
+  model?.text.release().catch(() => {});     // the old model's sessions: nothing left to do
+  model?.vision.release().catch(() => {});   // with them if ORT refuses to free one
   model = { manifest, tokenizer: parts.tokenizer, text: parts.text, vision: parts.vision, textCache: new Map(), imageCache: new Map(), sources: loaded.sources, cacheNote: loaded.cacheNote };
   timeline.mark('ready');
   return {
