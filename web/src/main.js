@@ -430,7 +430,7 @@ class App {
     const skipped = analysis.empty.size + analysis.duplicateOf.size;
     this.labels.setNote(n === 0 ? 'Type at least one label to see a prediction.'
       : `${n} label${n === 1 ? '' : 's'} scored` + (skipped ? `; ${skipped} row${skipped === 1 ? '' : 's'} skipped (empty or repeated)` : '') +
-        (result?.encoded.prompts ? `; the text encoder just encoded ${result.encoded.prompts} new prompt${result.encoded.prompts === 1 ? '' : 's'}, the rest came from the cache.` : '; every prompt came from the cache.'));
+        encoderNote(result?.encoded.prompts ?? 0, new Set(labels.flatMap((l) => l.prompts)).size));
     if (!result) {
       this.labels.paint({ byRow: new Map(), duplicateOf: analysis.duplicateOf, empty: analysis.empty });
       return;
@@ -495,6 +495,13 @@ class App {
     columns.push({ name: 'ensemble (all)', probs: Array.from(ens.softmax.probs) });
     this.templates.showComparison(labels.map((l) => l.label), columns);
   }
+}
+
+/** What the text encoder just did for this refresh, in a sentence's tail. */
+function encoderNote(encoded, prompts) {
+  if (!encoded) return '; every prompt came from the cache.';
+  const what = `${encoded} new prompt${encoded === 1 ? '' : 's'}`;
+  return encoded >= prompts ? `; the text encoder just encoded ${what}.` : `; the text encoder just encoded ${what}, the rest came from the cache.`;
 }
 
 /** Model ids this server lists in models/index.json ({models: [...]} or a bare array). */
