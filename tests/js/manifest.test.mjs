@@ -17,7 +17,7 @@ const good = () => ({
 
 test('a complete manifest passes and lists its files small-first', () => {
   const m = validateManifest(good());
-  assert.deepEqual(packageFiles(m).map((f) => f.role), ['tokenizer', 'text', 'vision']);
+  assert.deepEqual(packageFiles(m).map((f) => f.role), ['tokenizer', 'vision', 'text']);
   assert.equal(totalBytes(m), 60);
 });
 

@@ -53,9 +53,11 @@ export function validateManifest(m) {
   return m;
 }
 
-/** The files a package consists of, in download order (small first: errors show up early). */
+/** The files a package consists of, in load order: the tokenizer first (small: a wrong
+ *  package shows up early), then the vision model before the text model, because ONNX
+ *  Runtime's heap, which never shrinks, ends up smaller when the larger session is built first. */
 export function packageFiles(m) {
-  return ['tokenizer', 'text', 'vision'].map((role) => ({
+  return ['tokenizer', 'vision', 'text'].map((role) => ({
     role,
     name: m[role].file ?? m[role].url.split('/').pop(),
     url: m[role].url ?? null,
