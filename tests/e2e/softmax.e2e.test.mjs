@@ -38,7 +38,9 @@ async function showPublished(page) {
 }
 
 async function settle(page) {
-  // Wait until the painted numbers belong to the current slider position.
+  // Wait until the softmax section has painted its newest request (it may queue behind an
+  // encoder run in the worker) and the painted numbers belong to the current slider position.
+  await page.waitForFunction(() => window.clipx?.app && !window.clipx.app.softmax.busy);
   await page.waitForFunction(() => {
     const w = document.querySelector('[data-testid=gap-sentence]');
     const tau = 10 ** Number(document.getElementById('tau-slider').value);

@@ -370,7 +370,7 @@ class App {
 
   /** True when no edit is waiting to be scored and no scoring is in flight (for tests). */
   isIdle() {
-    return this.refreshing === 0 && !this.refreshQueued && this.explore.busy === 0;
+    return this.refreshing === 0 && !this.refreshQueued && this.explore.busy === 0 && !this.softmax.busy;
   }
 
   templateChanged() {

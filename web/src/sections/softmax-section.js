@@ -33,6 +33,7 @@ export class SoftmaxSection {
     this.editable = true;
     this.lastTiming = null;
     this.seq = 0;             // paints in order: a late answer never overwrites a newer one
+    this.settledSeq = 0;      // the newest update that has finished (painted or failed)
     this.gap = null;          // {tau, ratio}: the core's e^(0.05/τ) for the last τ it was asked
     this.#build();
   }
@@ -172,10 +173,18 @@ export class SoftmaxSection {
   }
 
   /** Ask the core for the softmax and paint it. Resolves when the numbers are on screen. */
-  async update({ computed = null } = {}) {
+  update(options = {}) {
+    const seq = ++this.seq;
+    return this.#updateFor(seq, options).finally(() => { if (seq === this.seq) this.settledSeq = seq; });
+  }
+
+  /** True while the numbers on screen may not yet match the rows and τ (the core's answer
+   *  is on its way, perhaps queued behind an encoder run in the worker). */
+  get busy() { return this.settledSeq !== this.seq; }
+
+  async #updateFor(seq, { computed = null } = {}) {
     const started = performance.now();
     const tau = this.tau;
-    const seq = ++this.seq;
     this.tauReadout.textContent = `τ = ${formatTau(tau)}  (logit scale 1/τ = ${formatMagnitude(1 / tau)})`;
     this.slider.setAttribute('aria-valuetext', `tau ${formatTau(tau)}`);
     if (this.rows.some((r) => r.invalid)) {
