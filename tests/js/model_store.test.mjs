@@ -90,13 +90,19 @@ test('wrong size, HTTP errors and cancel each end with their own kind', async ()
   await assert.rejects(downloadFile('u', { expectedBytes: 3000, signal: ac.signal, fetchImpl: async () => { throw new DOMException('aborted', 'AbortError'); } }), (e) => e.kind === 'cancelled');
 });
 
-test('a package loads from the network once, then from the cache; SHA-256 mismatches are refused', async () => {
-  const tok = bytesOf(1200, 1), text = bytesOf(2500, 2), vision = bytesOf(3100, 3);
+// A tokenizer, a text and a vision file of the given sizes, pinned by their SHA-256.
+function threeFilePackage([tokBytes, textBytes, visionBytes], seed) {
+  const tok = bytesOf(tokBytes, seed), text = bytesOf(textBytes, seed + 1), vision = bytesOf(visionBytes, seed + 2);
   const files = [
     { role: 'tokenizer', name: 'tokenizer.json', bytes: tok.length, sha256: hex(tok) },
     { role: 'text', name: 'text.onnx', bytes: text.length, sha256: hex(text) },
     { role: 'vision', name: 'vision.onnx', bytes: vision.length, sha256: hex(vision) },
   ];
+  return { tok, text, vision, files };
+}
+
+test('a package loads from the network once, then from the cache; SHA-256 mismatches are refused', async () => {
+  const { tok, text, vision, files } = threeFilePackage([1200, 2500, 3100], 1);
   const log = [];
   const fetchImpl = fakeFetch({ 'm/tokenizer.json': tok, 'm/text.onnx': text, 'm/vision.onnx': vision }, { log });
   const cache = new MemoryCache();
@@ -159,12 +165,7 @@ test('an unpinned file records its SHA-256 and the cache is verified against it'
 });
 
 test('each file is handed over as soon as it is here; a corrupted cache entry is handed over again once re-fetched', async () => {
-  const tok = bytesOf(300, 11), text = bytesOf(2000, 12), vision = bytesOf(2600, 13);
-  const files = [
-    { role: 'tokenizer', name: 'tokenizer.json', bytes: tok.length, sha256: hex(tok) },
-    { role: 'text', name: 'text.onnx', bytes: text.length, sha256: hex(text) },
-    { role: 'vision', name: 'vision.onnx', bytes: vision.length, sha256: hex(vision) },
-  ];
+  const { tok, text, vision, files } = threeFilePackage([300, 2000, 2600], 11);
   const fetchImpl = fakeFetch({ 'm/tokenizer.json': tok, 'm/text.onnx': text, 'm/vision.onnx': vision });
   const cache = new MemoryCache();
   const urlFor = (f) => `m/${f.name}`;

@@ -450,7 +450,7 @@ class App {
     if (!this.softmaxUserChoice) this.softmaxSource = 'live';
     for (const input of this.sourceSwitch.querySelectorAll('input')) input.checked = input.value === this.softmaxSource;
     this.paintSoftmaxSource();
-    if (!performance.getEntriesByName('clipx:first-predictions').length) performance.mark('clipx:first-predictions');
+    if (!this.firstPaintMarked) { this.firstPaintMarked = true; performance.mark('clipx:first-predictions'); }
     document.dispatchEvent(new CustomEvent('clipx:painted'));  // for benchmarks and tests
     this.explore.track('label views', () => this.explore.labelsUpdated(this.live));
   }
