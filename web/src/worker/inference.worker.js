@@ -245,10 +245,11 @@ async function checkAndInstallFiles(files, roles, keepTokenizer, timeline) {
       throw new Error(`${f.name} is not an ONNX model ONNX Runtime can load (${String(err?.message || err).split('\n')[0]})`);
     }
     const role = s.inputNames.includes('pixel_values') ? 'vision' : s.inputNames.includes('input_ids') ? 'text' : null;
-    if (!role) throw new Error(`${f.name} has inputs ${JSON.stringify(s.inputNames)}: expected a vision model (pixel_values) or a text model (input_ids)`);
-    if (roles[role]) {
-      await s.release();
-      throw new Error(`${roles[role].file.name} and ${f.name} are both ${role} models`);
+    if (!role || roles[role]) {
+      await s.release();   // not kept in roles, so the caller's clean-up would miss it
+      throw new Error(!role
+        ? `${f.name} has inputs ${JSON.stringify(s.inputNames)}: expected a vision model (pixel_values) or a text model (input_ids)`
+        : `${roles[role].file.name} and ${f.name} are both ${role} models`);
     }
     roles[role] = { file: f, session: s };
   }
