@@ -49,6 +49,8 @@ test('download with progress, then a cached reload with no request for the model
   await ready(page);
   assert.deepEqual(requests, [], 'no model file requested on a cached reload');
   assert.match(await page.locator('.model-status').textContent(), /read from this browser's cache/);
+  // The weights reached ONNX Runtime as external data: one copy in its heap, not three.
+  assert.deepEqual(await page.evaluate(() => window.clipx.app.model.weights), { vision: 'external', text: 'external' });
   const t0 = Date.now();
   await page.reload();
   await ready(page);
@@ -141,6 +143,7 @@ test('loading the model from files validates them and caches them', { skip: !pre
   await page.locator('.model-chooser input[type=file]').setInputFiles(files);
   await page.waitForFunction(() => /Loaded from files/.test(document.querySelector('.model-status').textContent), null, { timeout: 120000 });
   assert.match(await page.locator('.model-status').textContent(), /loaded from your files and checked/);
+  assert.deepEqual(await page.evaluate(() => window.clipx.app.model.weights), { vision: 'external', text: 'external' });
   assert.match(page.url(), /model=local-files/);
   // Next visit: from the cache, without the disk.
   await page.reload();

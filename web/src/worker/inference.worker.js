@@ -6,6 +6,7 @@ import { validateManifest, packageFiles } from '../model/manifest.js';
 import { FileCache, loadPackageFiles, sha256Hex, DownloadError } from '../model/model-store.js';
 import { imageToTensor } from './image-input.js';
 import { LOCAL_MODEL_ID, CLIP_MEAN, CLIP_STD } from '../model/sources.js';
+import { externalizeWeights } from '../model/external-weights.js';
 
 let baseUrl = null;
 let core = null;
@@ -79,10 +80,40 @@ function loadOrt(requestedThreads) {
   return ortStarting;
 }
 
+const WEIGHTS_NAME = 'clipx-weights.bin';
+
+// Builds a session with the weights handed over as external data, which keeps ORT's
+// WebAssembly heap near one copy of the weights instead of three (see
+// external-weights.js). A file we cannot split goes to ORT whole, so its error is ORT's.
+// Which way each session got its weights, reported with the model ('external' or 'whole').
+const weightsLayout = new WeakMap();
+
+async function openSession(bytes) {
+  const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+  let split = null;
+  try {
+    split = externalizeWeights(bytes, WEIGHTS_NAME);
+  } catch {
+    // not a protobuf we can walk: ORT gets the whole file and says what is wrong with it
+  }
+  let session = null;
+  if (split) {
+    try {
+      session = await ort.InferenceSession.create(split.graph, { ...options, externalData: [{ path: WEIGHTS_NAME, data: bytes }] });
+    } catch {
+      // retried whole below, so a file this split cannot handle still loads if ORT can load it
+    }
+  }
+  const layout = session ? 'external' : 'whole';
+  session ??= await ort.InferenceSession.create(bytes, options);
+  weightsLayout.set(session, layout);
+  return session;
+}
+
 async function createSession(bytes, entry, role) {
   let session;
   try {
-    session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    session = await openSession(bytes);
   } catch (err) {
     throw new Error(`the ${role} model file is not a model ONNX Runtime can load (${String(err?.message || err).split('\n')[0]})`);
   }
@@ -206,6 +237,7 @@ function installModel(manifest, loaded, parts, { timeline }) {
   return {
     manifest, sources: loaded.sources, cacheNote: loaded.cacheNote, digests: loaded.digests ?? {},
     threads: ort.env.wasm.numThreads, readyMs: performance.now() - timeline.t0, timeline: timeline.marks,
+    weights: { vision: weightsLayout.get(parts.vision), text: weightsLayout.get(parts.text) },
     tokenizer: { startId: parts.tokenizer.startId, endId: parts.tokenizer.endId, vocabSize: parts.tokenizer.vocabSize },
   };
 }
@@ -240,7 +272,7 @@ async function checkAndInstallFiles(files, roles, keepTokenizer, timeline) {
   for (const f of onnx) {
     let s;
     try {
-      s = await ort.InferenceSession.create(f.bytes, { executionProviders: ['wasm'] });
+      s = await openSession(f.bytes);
     } catch (err) {
       throw new Error(`${f.name} is not an ONNX model ONNX Runtime can load (${String(err?.message || err).split('\n')[0]})`);
     }
