@@ -54,6 +54,7 @@ class App {
     this.info = info;
     this.serverModelList = serverModelList;
     this.model = null;          // the ready result of loadModel
+    this.publishedTableSettled = Promise.resolve();
     this.manifest = null;
     this.gallery = [];
     this.photo = null;          // {id, name, hash, vector, crop, ...}
@@ -131,8 +132,13 @@ class App {
     // could 404 or meet an index.html fallback.
     this.realOnServer = (await this.serverModelList).includes(SERVER_REAL_MODEL_ID);
     this.modelId = requestedModel ?? (this.realOnServer ? SERVER_REAL_MODEL_ID : DEFAULT_MODEL);
-    const localCached = await this.client.request('hasCached', { id: LOCAL_MODEL_ID }).catch(() => false);
-    this.chooser.setOptions(modelOptions({ realOnServer: this.realOnServer, online: navigator.onLine, kiosk: kioskMode, localCached }), this.modelId);
+    const options = (localCached) => modelOptions({ realOnServer: this.realOnServer, online: navigator.onLine, kiosk: kioskMode, localCached });
+    this.chooser.setOptions(options(this.modelId === LOCAL_MODEL_ID), this.modelId);
+    // Whether files loaded from disk earlier are cached only adds a choice; the worker may be
+    // busy starting ONNX Runtime, so the model's load is not held up for the answer.
+    this.client.request('hasCached', { id: LOCAL_MODEL_ID })
+      .then((localCached) => { if (localCached) this.chooser.setOptions(options(true), this.modelId); })
+      .catch(() => {});
     this.chooser.showBanner({ current: this.modelId, realOnServer: this.realOnServer, online: navigator.onLine, kiosk: kioskMode });
   }
 
@@ -183,15 +189,22 @@ class App {
   async start() {
     if (kioskMode) this.kiosk = setupKiosk({ onIdleReset: () => this.resetToStart(), idleMs: kioskIdleMs(location) });
     await this.chooseModel();
-    // The published table settles first: its τ must not race the model's own.
-    await this.softmax.setRows(PUBLISHED_CAT_SCORES);
-    this.softmaxShowing = 'published';
-    await this.softmax.setTau(this.state.tau ?? 0.01, { silent: true });
-    // The model starts loading now; the precomputed example and the opening photo arrive
-    // meanwhile.
+    // The model starts loading at once: the worker reads the files from the cache while
+    // ONNX Runtime is still starting, and the table below would otherwise wait behind that.
+    // The precomputed example and the opening photo arrive meanwhile.
+    let tableSettled;
+    this.publishedTableSettled = new Promise((resolve) => { tableSettled = resolve; });
+    const loading = this.loadModel();
     this.prefetchFirstPhoto(this.modelId);
     const example = this.showPrecomputedExample();
-    await this.loadModel();
+    try {
+      await this.softmax.setRows(PUBLISHED_CAT_SCORES);
+      this.softmaxShowing = 'published';
+      await this.softmax.setTau(this.state.tau ?? 0.01, { silent: true });
+    } finally {
+      tableSettled();
+    }
+    await loading;
     await example;
   }
 
@@ -229,6 +242,8 @@ class App {
     performance.mark('clipx:model-ready');
     this.status.ready(this.model);
     this.explore.modelReady(this.model, this.info);
+    // The published table sets its own τ first; the model's must come after it, not race it.
+    await this.publishedTableSettled;
     if (this.state.tau === null || this.state.tau === undefined || !firstModel) {
       this.state.tau = null;
       await this.softmax.setTau(1 / this.manifest.logit_scale, { silent: true });
