@@ -195,6 +195,7 @@ class App {
     let tableSettled;
     this.publishedTableSettled = new Promise((resolve) => { tableSettled = resolve; });
     const loading = this.loadModel();
+    loading.catch(() => {});   // awaited below; this only keeps an early failure from going unhandled
     this.prefetchFirstPhoto(this.modelId);
     const example = this.showPrecomputedExample();
     try {

@@ -116,6 +116,10 @@ class Pieces {
     this.parts.push(Uint8Array.from(array));
     this.length += array.length;
   }
+  append(other) {
+    for (const part of other.parts) this.parts.push(part);   // no spread: a graph has many parts
+    this.length += other.length;
+  }
   join() {
     const out = new Uint8Array(this.length);
     let at = 0;
@@ -146,7 +150,7 @@ function rewriteTensor(bytes, begin, end, location) {
     ...varintBytes(TENSOR_DATA_LOCATION * 8 + WIRE_VARINT),
     LOCATION_EXTERNAL,
   ];
-  return { raw, tail, bytes: raw.length };
+  return { raw, tail };
 }
 
 /**
@@ -184,14 +188,12 @@ export function externalizeWeights(bytes, location = 'weights.bin') {
       tensor.slice(rewrite.raw.stop, gStop);
       tensor.bytes(rewrite.tail);
       graph.bytes([...varintBytes(GRAPH_INITIALIZER * 8 + WIRE_LEN), ...varintBytes(tensor.length)]);
-      graph.parts.push(...tensor.parts);
-      graph.length += tensor.length;
-      externalBytes += rewrite.bytes;
+      graph.append(tensor);
+      externalBytes += rewrite.raw.length;
       tensors += 1;
     });
     out.bytes([...varintBytes(MODEL_GRAPH * 8 + WIRE_LEN), ...varintBytes(graph.length)]);
-    out.parts.push(...graph.parts);
-    out.length += graph.length;
+    out.append(graph);
   });
   if (!sawGraph) throw new OnnxLayoutError('the file has no graph');
   return { graph: out.join(), externalBytes, tensors };

@@ -81,13 +81,12 @@ function loadOrt(requestedThreads) {
 }
 
 const WEIGHTS_NAME = 'clipx-weights.bin';
+// Which way each session got its weights, reported with the model ('external' or 'whole').
+const weightsLayout = new WeakMap();
 
 // Builds a session with the weights handed over as external data, which keeps ORT's
 // WebAssembly heap near one copy of the weights instead of three (see
 // external-weights.js). A file we cannot split goes to ORT whole, so its error is ORT's.
-// Which way each session got its weights, reported with the model ('external' or 'whole').
-const weightsLayout = new WeakMap();
-
 async function openSession(bytes) {
   const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
   let split = null;
