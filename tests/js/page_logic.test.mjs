@@ -96,3 +96,15 @@ test('URL state round-trips, and hostile or malformed values fall back to defaul
   assert.equal(hostile.ensemble, false);
   assert.equal(hostile.labels[0].length, 1000, 'over-long labels are cut, not dropped');
 });
+
+test('live views keep their rows per label: an edit makes one row, repeats reuse in order', async () => {
+  const { reuseByKey } = await import('../../web/src/dom.js');
+  let made = 0;
+  const dropped = [];
+  const opts = { keyOf: (r) => r.key, make: (key, i) => ({ key, id: `new${made++}@${i}` }), drop: (r) => dropped.push(r.id) };
+  const first = reuseByKey([], ['cat', 'dog', 'cat'], opts);
+  assert.deepEqual(first.map((r) => r.id), ['new0@0', 'new1@1', 'new2@2']);
+  const second = reuseByKey(first, ['cat', 'bird', 'cat'], opts);
+  assert.deepEqual(second.map((r) => r.id), ['new0@0', 'new3@1', 'new2@2'], 'both "cat" rows reused in order, one new row');
+  assert.deepEqual(dropped, ['new1@1'], 'the edited-away row is dropped');
+});

@@ -23,3 +23,43 @@ export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;
 }
+
+// Live views repaint on every slider step and edit. These helpers write only what changed, so
+// untouched nodes cost the browser no style or layout work.
+
+/** Sets an element's text unless it already reads so. */
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+const barFractions = new WeakMap();   // bar element → the scaleX it was last given
+
+/** Draws a probability bar: a horizontal scale of `fraction` (0–1), written only on change. */
+export function setBar(bar, fraction) {
+  const t = `scaleX(${fraction.toFixed(4)})`;
+  if (barFractions.get(bar) === t) return;
+  barFractions.set(bar, t);
+  bar.style.transform = t;
+}
+
+/** Puts `child` at position `index` among `parent`'s children, unless it is there already. */
+export function placeChild(parent, child, index) {
+  if (parent.children[index] !== child) parent.insertBefore(child, parent.children[index] ?? null);
+}
+
+/**
+ * Rows kept per key between repaints: returns one row per key, reusing a previous row with the
+ * same key (repeated keys in order) and making the others with make(key, i). The previous rows
+ * not reused are handed to drop(row).
+ */
+export function reuseByKey(previous, keys, { keyOf, make, drop }) {
+  const spare = new Map();
+  for (const row of previous) {
+    const k = keyOf(row);
+    if (!spare.has(k)) spare.set(k, []);
+    spare.get(k).push(row);
+  }
+  const rows = keys.map((k, i) => spare.get(k)?.shift() ?? make(k, i));
+  for (const left of spare.values()) for (const row of left) drop(row);
+  return rows;
+}

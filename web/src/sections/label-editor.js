@@ -1,12 +1,11 @@
 // §8 Edit your candidate labels: one row per label (add, edit, remove, reorder), each with
 // its live cosine similarity and probability. Rows keep whatever the reader typed; empty
 // rows are ignored and repeated labels flagged rather than removed.
-import { h, clear } from '../dom.js';
+import { h, clear, setText, setBar } from '../dom.js';
 import { formatPercent, formatSigned } from '../format.js';
 
 let nextRowId = 1;
 
-const setText = (el, text) => { if (el.textContent !== text) el.textContent = text; };
 
 export class LabelEditor {
   constructor({ onChange }) {
@@ -93,11 +92,9 @@ export class LabelEditor {
     }
   }
 
-  // Writes only what changed: untouched nodes cost the browser no style or layout work.
   #paintProb(row, p) {
     setText(row.els.prob, p === null ? '' : formatPercent(p));
-    const t = `scaleX(${p === null ? 0 : p.toFixed(4)})`;
-    if (row.els.barT !== t) { row.els.barT = t; row.els.bar.style.transform = t; }
+    setBar(row.els.bar, p ?? 0);
   }
 
   setNote(text) { this.note.textContent = text; }

@@ -1,5 +1,5 @@
 // §12 Live predictions: labels ranked by probability, announced politely to screen readers.
-import { h } from '../dom.js';
+import { h, setText, setBar, placeChild, reuseByKey } from '../dom.js';
 import { formatPercent } from '../format.js';
 
 export class Predictions {
@@ -24,25 +24,19 @@ export class Predictions {
     const key = labels.join('\u0000');
     if (key !== this.key) {
       this.key = key;
-      const old = new Map();
-      for (const r of this.rows ?? []) (old.get(r.label) ?? old.set(r.label, []).get(r.label)).push(r);
-      this.rows = labels.map((label) => old.get(label)?.shift() ?? this.#makeRow(label));
-      for (const spare of old.values()) for (const r of spare) r.li.remove();
+      this.rows = reuseByKey(this.rows ?? [], labels, { keyOf: (r) => r.label, make: (label) => this.#makeRow(label), drop: (r) => r.li.remove() });
     }
     order.forEach((i, rank) => {
       const r = this.rows[i];
-      const text = formatPercent(probs[i]);
-      if (r.prob.textContent !== text) r.prob.textContent = text;
-      const t = `scaleX(${probs[i].toFixed(4)})`;
-      if (r.barT !== t) { r.barT = t; r.bar.style.transform = t; }
+      setText(r.prob, formatPercent(probs[i]));
+      setBar(r.bar, probs[i]);
       if (r.li.classList.contains('top') !== (rank === 0)) r.li.classList.toggle('top', rank === 0);
-      if (this.list.children[rank] !== r.li) this.list.insertBefore(r.li, this.list.children[rank] ?? null);
+      placeChild(this.list, r.li, rank);
     });
-    if (this.source.textContent !== source) this.source.textContent = source;
+    setText(this.source, source);
     if (order.length) {
       const top = order[0];
-      const text = `Top prediction: ${labels[top]}, ${formatPercent(probs[top])}`;
-      if (this.live.textContent !== text) this.live.textContent = text;
+      setText(this.live, `Top prediction: ${labels[top]}, ${formatPercent(probs[top])}`);
     }
   }
 }

@@ -1,5 +1,5 @@
 // §10 Raw cosine similarities, before softmax, as bars on a common axis.
-import { h } from '../dom.js';
+import { h, setText } from '../dom.js';
 import { formatSigned } from '../format.js';
 
 export class SimilarityBars {
@@ -32,8 +32,7 @@ export class SimilarityBars {
       if (r.left !== left) { r.left = left; r.bar.style.left = left; }
       if (r.width !== width) { r.width = width; r.bar.style.width = width; }
       r.bar.classList.toggle('neg', s < 0);
-      const text = formatSigned(s, 4);
-      if (r.value.textContent !== text) r.value.textContent = text;
+      setText(r.value, formatSigned(s, 4));
     });
     this.axis.textContent = `Axis from ${formatSigned(lo, 2)} to ${formatSigned(hi, 2)}. The gaps between these numbers are small; softmax is what turns them into a decision.`;
   }

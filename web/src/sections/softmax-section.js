@@ -2,7 +2,7 @@
 // scale; every number shown (logits, shifted exponentials, their sum, the probabilities,
 // the gap sentence) comes back from the WASM core in the worker. Dragging never touches an
 // encoder: only the core's softmax runs.
-import { h, clear } from '../dom.js';
+import { h, clear, setText, setBar, placeChild, reuseByKey } from '../dom.js';
 import { formatPercent, formatSigned, formatMagnitude, formatTau } from '../format.js';
 import { TAU_MIN, TAU_MAX } from '../app/persisted-state.js';
 
@@ -93,14 +93,11 @@ export class SoftmaxSection {
       this.tbody.append(...this.rowEls.map((r) => r.tr));
     } else {
       // Read-only live rows are kept per label: editing one label rebuilds one row.
-      const old = new Map();
-      for (const els of this.rowEls) (old.get(els.label) ?? old.set(els.label, []).get(els.label)).push(els);
-      this.rowEls = this.rows.map((row) => old.get(row.label)?.shift() ?? this.#makeRow(row));
-      for (const spare of old.values()) for (const els of spare) els.tr.remove();
+      this.rowEls = reuseByKey(this.rowEls, this.rows.map((row) => row.label),
+        { keyOf: (els) => els.label, make: (label, i) => this.#makeRow(this.rows[i]), drop: (els) => els.tr.remove() });
       this.rowEls.forEach((els, i) => {
-        const text = formatSigned(this.rows[i].score, 4);
-        if (els.score.textContent !== text) els.score.textContent = text;
-        if (this.tbody.children[i] !== els.tr) this.tbody.insertBefore(els.tr, this.tbody.children[i] ?? null);
+        setText(els.score, formatSigned(this.rows[i].score, 4));
+        placeChild(this.tbody, els.tr, i);
       });
     }
     return this.update({ computed });
@@ -221,14 +218,12 @@ export class SoftmaxSection {
     let maxP = 0;
     for (const p of r.probs) maxP = Math.max(maxP, p);
     // Write only what changed: with 100 rows most cells keep their text between slider steps.
-    const set = (el, text) => { if (el.textContent !== text) el.textContent = text; };
     for (let i = 0; i < this.rowEls.length && i < r.probs.length; i++) {
       const els = this.rowEls[i];
-      set(els.logit, formatSigned(r.logits[i], 2));
-      set(els.exp, formatMagnitude(r.exps[i]));
-      set(els.pct, formatPercent(r.probs[i]));
-      const t = `scaleX(${r.probs[i].toFixed(4)})`;
-      if (els.barT !== t) { els.barT = t; els.bar.style.transform = t; }
+      setText(els.logit, formatSigned(r.logits[i], 2));
+      setText(els.exp, formatMagnitude(r.exps[i]));
+      setText(els.pct, formatPercent(r.probs[i]));
+      setBar(els.bar, r.probs[i]);
       const isTop = r.probs[i] === maxP;
       if (els.tr.classList.contains('top') !== isTop) els.tr.classList.toggle('top', isTop);
     }

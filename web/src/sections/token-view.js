@@ -1,6 +1,6 @@
 // §6 Your labels through the text encoder: each prompt's BPE pieces with their ids (start and
 // end tokens included), the context-length limit, and the label's vector.
-import { h } from '../dom.js';
+import { h, setText, placeChild } from '../dom.js';
 import { HeatGrid } from '../widgets/heat-grid.js';
 
 const MAX_SHOWN = 12;
@@ -25,12 +25,10 @@ export class TokenView {
       return { prompt: item.prompt, ids: item.ids, vector: item.vector, contextLength, el: this.#item(item, { contextLength, startId, endId }) };
     });
     for (const it of old.values()) it.el.remove();
-    this.items.forEach((it, i) => {
-      if (this.list.children[i] !== it.el) this.list.insertBefore(it.el, this.list.children[i] ?? null);
-    });
+    this.items.forEach((it, i) => placeChild(this.list, it.el, i));
     const more = items.length > MAX_SHOWN ? `…and ${items.length - MAX_SHOWN} more labels, not drawn here.` : '';
     if (!this.more) this.more = h('p', { class: 'muted' });
-    if (this.more.textContent !== more) this.more.textContent = more;
+    setText(this.more, more);
     if (more && this.more.parentNode !== this.list) this.list.append(this.more);
     else if (!more) this.more.remove();
   }
