@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, launchBrowser, repoDir } from '../../tests/e2e/harness.mjs';
+import { statusKb as kb, resetPeak, rendererPids, privatePeakSampler } from './proc-memory.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? Number(args.splice(i, 2)[1]) : dflt; };
@@ -28,16 +29,12 @@ if (!fs.existsSync(path.join(repoDir, 'models', model, 'manifest.json'))) {
   process.exit(2);
 }
 
-const kb = (pid, field) => {
-  try { return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]); } catch { return NaN; }
-};
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const server = await startServer();
 const browser = await launchBrowser();
 const cdp = await browser.newBrowserCDPSession();
-const renderers = async () => (await cdp.send('SystemInfo.getProcessInfo')).processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
-const tabPid = async () => (await renderers()).map((pid) => [pid, kb(pid, 'VmRSS')]).sort((a, b) => b[1] - a[1])[0][0];
+const tabPid = async () => (await rendererPids(cdp)).map((pid) => [pid, kb(pid, 'VmRSS')]).sort((a, b) => b[1] - a[1])[0][0];
 
 const context = await browser.newContext(noServiceWorker ? { serviceWorkers: 'block' } : {});
 let page = await context.newPage();
@@ -50,18 +47,8 @@ await page.waitForFunction(() => window.clipx.app.isIdle(), null, { timeout: 300
 const rows = [];
 for (let r = 0; r < reloads; r++) {
   const pid = await tabPid();
-  try { fs.writeFileSync(`/proc/${pid}/clear_refs`, '5'); } catch { /* peak then spans the tab's life */ }
-  let peakPrivate = 0;
-  let sampling = true;
-  // Every renderer is sampled: a reload may move the tab to another process.
-  const sampler = (async () => {
-    let pids = await renderers();
-    for (let i = 0; sampling; i++) {
-      if (i % 20 === 0) pids = await renderers();
-      for (const p of pids) peakPrivate = Math.max(peakPrivate, kb(p, 'RssAnon') || 0);
-      await new Promise((res) => setTimeout(res, 10));
-    }
-  })();
+  resetPeak(pid);
+  const sampler = privatePeakSampler(cdp);
   const t0 = Date.now();
   if (newTab) {
     await page.close();
@@ -80,8 +67,8 @@ for (let r = 0; r < reloads; r++) {
       page: { math: at('clipx:math-rendered'), core: at('clipx:core-ready'), loadModel: at('clipx:load-model'), ready: at('clipx:model-ready'), predictions: at('clipx:first-predictions'), domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN } };
   });
   await page.waitForFunction(() => window.clipx.app.isIdle(), null, { timeout: 300000 });
-  sampling = false;
-  await sampler;
+  const peakPrivate = sampler.peakKb;
+  await sampler.stop();
   const now = await tabPid();
   rows.push({ ...info, pageMs, hwmMb: kb(now, 'VmHWM') / 1024, privateMb: peakPrivate / 1024, settledMb: kb(now, 'RssAnon') / 1024 });
 }

@@ -37,6 +37,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { launchBrowser, repoDir, webDir } from '../../tests/e2e/harness.mjs';
 import { prepareModelDir, startStaticServer, sharedDir, versions } from '../transformers-js/serve.mjs';
+import { statusKb, resetPeak, rendererPids, privatePeakSampler } from './proc-memory.mjs';
 
 const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
 const MODEL = 'random-vit-b32';
@@ -285,39 +286,6 @@ for (const d of Object.values(drivers)) {
 }
 const inPage = (page, fnSource, argObj) =>
   page.evaluate(`(() => { const decodePhotos = ${decodePhotos.toString()}; return (${fnSource})(${JSON.stringify(argObj)}); })()`);
-
-// ---- process memory ---------------------------------------------------------------------------
-async function rendererPids(cdp) {
-  const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
-  return new Set(processInfo.filter((p) => p.type === 'renderer').map((p) => p.id));
-}
-function resetPeak(pid) {
-  try { fs.writeFileSync(`/proc/${pid}/clear_refs`, '5'); } catch { /* not permitted: the peak then spans the whole tab */ }
-}
-// The tab's private memory (RssAnon: what Chromium's task manager calls its memory footprint,
-// without the shared code pages VmHWM also counts), sampled every 10 ms over every renderer;
-// the tab's is the largest. /proc's VmHWM is updated lazily and can miss a short peak.
-function privatePeakSampler(cdp) {
-  let peakKb = 0;
-  let on = true;
-  const done = (async () => {
-    let pids = [];
-    for (let i = 0; on; i++) {
-      if (i % 20 === 0) pids = [...(await rendererPids(cdp))];
-      for (const p of pids) peakKb = Math.max(peakKb, statusKb(p, 'RssAnon') || 0);
-      await sleep(10);
-    }
-  })();
-  return { reset() { peakKb = 0; }, get peakKb() { return peakKb; }, async stop() { on = false; await done; } };
-}
-function statusKb(pid, field) {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : NaN;
-  } catch {
-    return NaN;
-  }
-}
 
 // ---- one implementation at one thread count ---------------------------------------------------
 async function scenario(browser, cdp, impl, threads, base, external) {
