@@ -205,7 +205,7 @@ async function precacheTargets() {
       for (const item of Array.isArray(list?.files) ? list.files : []) {
         if (typeof item !== 'string' || item.startsWith('/') || item.includes('..') || item.includes('://')) continue;
         const url = new URL(item, scope);
-        if (scopedPath(url) === null || classify(item, { mode: 'no-cors' }) === 'bypass') continue;
+        if (scopedPath(url) === null || classify(item, { mode: 'no-cors', url: url.href }) === 'bypass') continue;
         targets.set(url.origin + url.pathname, url.href);
       }
       return { targets, complete: true };
