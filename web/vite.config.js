@@ -86,10 +86,13 @@ function serveMounted(req, res, next) {
   const stat = fs.statSync(file);
   res.setHeader('Content-Type', MIME[path.extname(file)] || 'application/octet-stream');
   res.setHeader('Accept-Ranges', 'bytes');
-  res.setHeader('Cache-Control', 'no-cache');
-  // A validator lets a reload revalidate (304) instead of fetching again. Besides the bytes,
-  // that keeps the browser's cached compilation of the WASM files: without it Chromium
-  // compiled ONNX Runtime's 14 MB module from scratch on every visit.
+  // ONNX Runtime's and the core's files asked for with their version (?v=, which changes with
+  // their content) never change: the browser keeps them without asking again. That also keeps
+  // the machine code Chromium compiled for the WebAssembly, which it drops when a revalidation
+  // (304) renews the cache entry: every visit then compiled ONNX Runtime's hot functions again.
+  const versioned = /^\/(ort|wasm)\//.test(urlPath) && new URLSearchParams((req.url || '').split('?')[1] || '').has('v');
+  res.setHeader('Cache-Control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache');
+  // Everything else: a validator lets a reload revalidate (304) instead of fetching again.
   const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
   res.setHeader('ETag', etag);
   res.setHeader('Last-Modified', stat.mtime.toUTCString());

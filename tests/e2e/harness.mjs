@@ -2,8 +2,10 @@
 // project's own server (Vite preview, cross-origin isolated) and drive Debian's Chromium
 // through playwright-core.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,6 +58,22 @@ export async function startServer({ port } = {}) {
 
 export async function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Chromium with an on-disk profile of its own (a fresh temporary folder), as a returning reader
+ * has. browser.newContext() makes incognito profiles, where Chromium keeps no compiled code
+ * between visits, so each visit would compile ONNX Runtime's WebAssembly afresh. Resolves to the
+ * context (context.browser() gives the Browser for CDP); close() also deletes the profile.
+ */
+export async function launchProfileContext(options = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clipx-profile-'));
+  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, ...options });
+  const close = context.close.bind(context);
+  context.close = async () => {
+    try { await close(); } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  };
+  return context;
 }
 
 /** A page with console errors collected, so tests can assert the page logged none. */

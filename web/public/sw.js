@@ -53,6 +53,8 @@ function scopedPath(url) {
  *   'page'      network first, cached as index.html, headers added
  *   'immutable' cache first (content-hashed file names), headers added
  *   'fresh'     network first with the cache as fallback, headers added
+ *   'compiled'  WebAssembly asked for with its version: the browser's own fetch first (its HTTP
+ *               cache, in practice), the stored copy offline; handed on untouched
  *   'versioned' cache first, keyed with its ?v= query (ONNX Runtime's files and the WASM core,
  *               asked for with their version)
  *   'headers'   network only, headers added (anything else of ours)
@@ -64,7 +66,9 @@ function classify(path, request) {
   }
   if (path === 'sw.js') return 'bypass';
   if (path.startsWith('assets/')) return 'immutable';
-  if (/^(ort|wasm)\/[^/]+$/.test(path) && new URL(request.url).searchParams.has('v')) return 'versioned';
+  if (/^(ort|wasm)\/[^/]+$/.test(path) && new URL(request.url).searchParams.has('v')) {
+    return path.endsWith('.wasm') ? 'compiled' : 'versioned';
+  }
   if (/^(wasm|ort)\/[^/]+$/.test(path)) return 'fresh';
   if (path === PRECACHE_LIST || path === 'models/index.json') return 'fresh';
   if (/^models\/[^/]+\/(manifest|example)\.json$/.test(path)) return 'fresh';
@@ -74,16 +78,19 @@ function classify(path, request) {
   return 'headers';
 }
 
-/** A copy of `response` with the isolation headers (and a corrected type where needed). */
-function withIsolation(response, path) {
+/**
+ * A copy of `response` with the isolation headers (and a corrected type where needed).
+ * `isolate: false` for bytes that are compiled rather than run as a document or worker script
+ * (WebAssembly): those need no headers, so only a wrong type makes a copy.
+ */
+function withIsolation(response, path, { isolate = true } = {}) {
   // Opaque and redirect-marker responses have no readable headers; hand them on unchanged.
   if (!response || response.status === 0 || response.type === 'opaque' || response.type === 'opaqueredirect') return response;
   const typeFix = path === null ? null
     : TYPE_FIXES.find((fix) => fix.test.test(path) && !fix.ok.test(response.headers.get('Content-Type') || ''));
   // A server that already isolates (the project's own) gets its response handed on as it is:
-  // a copy would lose the browser's cached compilation of the WASM files, and compiling ONNX
-  // Runtime again costs most of a second on every visit.
-  const isolated = Object.entries(ISOLATION_HEADERS).every(([name, value]) => response.headers.get(name) === value);
+  // a copy would lose the browser's cached compilation of the WASM files (see compiledFirst).
+  const isolated = !isolate || Object.entries(ISOLATION_HEADERS).every(([name, value]) => response.headers.get(name) === value);
   if (isolated && !typeFix) return response;
   const headers = new Headers(response.headers);
   for (const [name, value] of Object.entries(ISOLATION_HEADERS)) headers.set(name, value);
@@ -131,9 +138,47 @@ async function networkFirst(event, key) {
   }
 }
 
-// ONNX Runtime's and the core's files, asked for with their version in the query: served from Cache Storage
-// once stored, because a response built anew each visit makes the browser compile the 14 MB
-// runtime again (most of a second), while a stored one keeps its compiled code.
+/** Stores a versioned file under its full URL and drops the other versions of it. */
+async function storeVersion(cache, url, response) {
+  await store(cache, url.href, response);
+  for (const request of await cache.keys()) {
+    const u = new URL(request.url);
+    if (u.pathname === url.pathname && u.href !== url.href && u.search) await cache.delete(request);
+  }
+}
+
+// ONNX Runtime's and the core's WebAssembly, asked for with their version in the query.
+// Chromium keeps the machine code it compiled for a module beside the HTTP cache entry it came
+// from, and reuses it only for a response the page's own fetch got from that entry: neither a
+// copy rebuilt here nor a Cache Storage response brings it along. Without it, every visit
+// compiled ONNX Runtime's hot functions again: ~5 s of compiler threads, competing with the
+// model load on a two-core machine. So the browser's fetch goes first (the project's server
+// marks these files immutable, so it is answered from disk without a request), and the stored
+// copy serves when the network fails or hangs.
+async function compiledFirst(event, url) {
+  const cache = await caches.open(CACHE_NAME);
+  const network = fetch(event.request);
+  event.waitUntil(network.then(async (response) => {
+    if (cacheable(response) && !(await cache.match(url.href))) await storeVersion(cache, url, response.clone());
+  }).catch(() => {}));
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(null), NETWORK_TIMEOUT_MS); });
+  const stored = () => cache.match(url.href).then((hit) => hit ?? cache.match(url.origin + url.pathname));
+  try {
+    const response = await Promise.race([network, timeout]);
+    if (response && response.status < 500) return response;
+    return (await stored()) ?? network;
+  } catch (err) {
+    const hit = await stored();
+    if (hit) return hit;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ONNX Runtime's and the core's scripts, asked for with their version: cache first, kept until
+// the version changes.
 async function versionedFirst(event, url) {
   const cache = await caches.open(CACHE_NAME);
   const hit = await cache.match(url.href);
@@ -146,16 +191,7 @@ async function versionedFirst(event, url) {
     if (older) return older;
     throw err;
   }
-  if (cacheable(response)) {
-    event.waitUntil((async () => {
-      await store(cache, url.href, response.clone());
-      // Other versions of the same file are dead weight now.
-      for (const request of await cache.keys()) {
-        const u = new URL(request.url);
-        if (u.pathname === url.pathname && u.href !== url.href && u.search) await cache.delete(request);
-      }
-    })());
-  }
+  if (cacheable(response)) event.waitUntil(storeVersion(cache, url, response.clone()));
   return response;
 }
 
@@ -183,15 +219,17 @@ self.addEventListener('fetch', (event) => {
   if (kind === 'bypass') return;
 
   const scope = scopeUrl();
-  const key = kind === 'page' ? new URL('index.html', scope).href : kind === 'versioned' ? url.href : url.origin + url.pathname;
+  const key = kind === 'page' ? new URL('index.html', scope).href
+    : kind === 'versioned' || kind === 'compiled' ? url.href : url.origin + url.pathname;
   let answer;
   if (request.method === 'HEAD') answer = kind === 'headers' ? fetch(request) : headFromCache(event, key);
   else if (kind === 'page') answer = networkFirst(event, key);
   else if (kind === 'immutable') answer = cacheFirst(event, key);
+  else if (kind === 'compiled') answer = compiledFirst(event, url);
   else if (kind === 'versioned') answer = versionedFirst(event, url);
   else if (kind === 'fresh') answer = networkFirst(event, key);
   else answer = fetch(request);
-  event.respondWith(answer.then((response) => withIsolation(response, path)));
+  event.respondWith(answer.then((response) => withIsolation(response, path, { isolate: kind !== 'compiled' })));
 });
 
 /** The shell files to fetch at install: the page itself, plus the kiosk build's list. */

@@ -1,0 +1,76 @@
+// A returning reader's browser (an on-disk profile, the service worker in control) reuses the
+// machine code it compiled for ONNX Runtime's WebAssembly on the first visit. Without that,
+// every visit compiles the runtime's hot functions again: seconds of compiler threads that
+// compete with the model load on a two-core machine. Two things must hold for it: the server
+// lets the browser keep the versioned file without revalidating it, and the service worker
+// hands the browser's own response on untouched (a Cache Storage response or a rebuilt copy
+// carries no compiled code).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchProfileContext } from './harness.mjs';
+
+const server = await startServer();
+test.after(() => server.stop());
+
+const ready = (page) => page.waitForSelector('.model-status[data-state=ready]', { timeout: 120000 });
+
+/** The names (and arguments) of Chromium's WebAssembly code-cache trace events during `action`. */
+async function wasmCacheEvents(context, action) {
+  const cdp = await context.browser().newBrowserCDPSession();
+  const events = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => {
+    for (const e of value) if (/^v8\.wasm\.(moduleCacheHit|moduleCacheInvalid|cachedModule)/.test(e.name)) events.push({ name: e.name, args: e.args });
+  });
+  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['disabled-by-default-devtools.timeline'] } });
+  try {
+    await action();
+  } finally {
+    await cdp.send('Tracing.end');
+    await complete;
+    await cdp.detach();
+  }
+  return events;
+}
+
+test('the versioned WebAssembly files may be kept without revalidation', async () => {
+  for (const file of ['ort/ort-wasm-simd-threaded.wasm?v=1', 'wasm/clipcore.wasm?v=1']) {
+    const res = await fetch(new URL(file, server.url));
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('cache-control'), /immutable/, `${file}: cached as immutable`);
+    assert.equal(res.headers.get('content-type'), 'application/wasm');
+  }
+  const plain = await fetch(new URL('ort/ort-wasm-simd-threaded.wasm', server.url));
+  assert.equal(plain.headers.get('cache-control'), 'no-cache', 'without a version the file is revalidated');
+});
+
+test('a second visit compiles no ONNX Runtime afresh: the browser reuses its compiled WebAssembly', { timeout: 180000 }, async () => {
+  const context = await launchProfileContext();
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(server.url);
+    await ready(page);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30000 });
+    // The browser writes its compiled code once enough of the runtime has been optimised:
+    // classify a few times, then give it a moment.
+    for (const labels of [['a cat', 'a dog'], ['a red circle', 'a blue square', 'a green triangle']]) {
+      await page.evaluate((labels) => window.clipx.ready.then(({ app }) => { app.labels.setLabels(labels); app.labelsChanged(); }), labels);
+      await page.waitForFunction(() => window.clipx.app.isIdle());
+    }
+    await page.waitForTimeout(3000);
+
+    const events = await wasmCacheEvents(context, async () => {
+      await page.reload();
+      await ready(page);
+    });
+    assert.equal(await page.evaluate(() => navigator.serviceWorker.controller !== null), true, 'the service worker was in control');
+    const hits = events.filter((e) => e.name === 'v8.wasm.moduleCacheHit' && /ort-wasm-simd-threaded\.wasm/.test(e.args?.url ?? ''));
+    assert.equal(hits.length, 1, `ONNX Runtime's compiled code came from the cache: ${JSON.stringify(events)}`);
+    assert.ok(!events.some((e) => e.name === 'v8.wasm.moduleCacheInvalid'), 'and was valid');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
