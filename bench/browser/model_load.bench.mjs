@@ -1,7 +1,10 @@
 // Benchmark (not a test): a cached reload of the page until the model is ready, with the
 // worker's own timeline of that load and the tab's memory.
-//   node bench/browser/model_load.bench.mjs [model] [--threads N] [--reloads N] [--new-tab] [--no-sw]
+//   node bench/browser/model_load.bench.mjs [model] [--threads N] [--reloads N] [--new-tab] [--no-sw] [--incognito]
 // Default model: random-vit-b32 (scripts/test.sh generates it), 2 threads, 5 reloads.
+//
+// The browser has an on-disk profile of its own, as a returning reader's has; --incognito uses
+// a Playwright context instead, which keeps no compiled WebAssembly between visits.
 //
 // Memory is read from /proc for the tab's renderer process (the renderer with the largest
 // resident set once the page is up; the others are Chromium's spare renderers):
@@ -12,7 +15,7 @@
 //                page being replaced while a reload tears it down.
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, repoDir } from '../../tests/e2e/harness.mjs';
+import { startServer, launchBrowser, launchProfileContext, repoDir } from '../../tests/e2e/harness.mjs';
 import { statusKb as kb, resetPeak, rendererPids, privatePeakSampler } from './proc-memory.mjs';
 
 const args = process.argv.slice(2);
@@ -23,6 +26,7 @@ const reloads = opt('--reloads', 5);
 const newTab = args.includes('--new-tab') && Boolean(args.splice(args.indexOf('--new-tab'), 1));
 // --no-sw: block the page's service worker (the e2e tests do), to see its share.
 const noServiceWorker = args.includes('--no-sw') && Boolean(args.splice(args.indexOf('--no-sw'), 1));
+const incognito = args.includes('--incognito') && Boolean(args.splice(args.indexOf('--incognito'), 1));
 const model = args[0] ?? 'random-vit-b32';
 if (!fs.existsSync(path.join(repoDir, 'models', model, 'manifest.json'))) {
   console.error(`models/${model} is missing (scripts/test.sh generates random-vit-b32)`);
@@ -32,12 +36,13 @@ if (!fs.existsSync(path.join(repoDir, 'models', model, 'manifest.json'))) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const server = await startServer();
-const browser = await launchBrowser();
+const contextOptions = noServiceWorker ? { serviceWorkers: 'block' } : {};
+const context = incognito ? await (await launchBrowser()).newContext(contextOptions) : await launchProfileContext(contextOptions);
+const browser = context.browser();
 const cdp = await browser.newBrowserCDPSession();
 const tabPid = async () => (await rendererPids(cdp)).map((pid) => [pid, kb(pid, 'VmRSS')]).sort((a, b) => b[1] - a[1])[0][0];
 
-const context = await browser.newContext(noServiceWorker ? { serviceWorkers: 'block' } : {});
-let page = await context.newPage();
+let page = context.pages()[0] ?? await context.newPage();
 const url = `${server.url}?model=${encodeURIComponent(model)}&threads=${threads}`;
 const ready = () => page.waitForFunction(() => performance.getEntriesByName('clipx:first-predictions').length > 0, null, { timeout: 300000 });
 await page.goto(url);
@@ -74,7 +79,7 @@ for (let r = 0; r < reloads; r++) {
 }
 
 const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-console.log(`model ${model}, ${threads} thread(s), ${reloads} cached ${newTab ? 'visits in a new tab' : 'reloads'}; load average ${load}`);
+console.log(`model ${model}, ${threads} thread(s), ${reloads} cached ${newTab ? 'visits in a new tab' : 'reloads'}, ${incognito ? 'incognito' : 'on-disk'} profile${noServiceWorker ? ', service worker blocked' : ''}; load average ${load}`);
 const mid = rows.slice().sort((a, b) => a.page.ready - b.page.ready)[rows.length >> 1];
 // Page milestones are performance marks, in ms since the navigation started.
 console.log('| reload | page asks for the model | worker: load → ready | page: model ready | page: first predictions | ready → predictions | peak RSS | peak private | private once idle | sources |');
@@ -86,5 +91,6 @@ console.log(`medians: page asks ${med((r) => r.page.loadModel)}, worker load →
 console.log(`page start-up of the median reload (ms since navigation): formulas typeset ${ms(mid.page.math)}, core ready ${ms(mid.page.core)}, model asked for ${ms(mid.page.loadModel)}`);
 console.log('timeline of the median reload (ms since the worker got loadModel):');
 console.log('  ' + mid.timeline.map(([what, ms]) => `${what} ${ms}`).join(' · '));
-await browser.close();
+await context.close();
+if (incognito) await browser.close();
 await server.stop();
