@@ -7,7 +7,9 @@
 // (cd bench/transformers-js && npm ci --ignore-scripts). Prints a markdown table and writes it
 // to bench/results/vs_transformers.md (+ .json with every sample).
 //
-// Per implementation and thread count, in a fresh browser context:
+// Per implementation and thread count, in a fresh browser with an on-disk profile of its own (as
+// a returning reader has; Playwright's incognito contexts keep no compiled WebAssembly between
+// visits, so each visit would compile ONNX Runtime again, for either page):
 //   1. a warm-up visit loads the model once, so it is cached (our page: IndexedDB;
 //      transformers.js: its Cache Storage entries), then that tab is closed;
 //   2. a new tab is opened and reloaded, --reps loads in all; each load records, from navigation
@@ -35,7 +37,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { launchBrowser, repoDir, webDir } from '../../tests/e2e/harness.mjs';
+import { launchProfileContext, repoDir, webDir } from '../../tests/e2e/harness.mjs';
 import { prepareModelDir, startStaticServer, sharedDir, versions } from '../transformers-js/serve.mjs';
 import { statusKb, resetPeak, rendererPids, privatePeakSampler } from './proc-memory.mjs';
 
@@ -288,17 +290,19 @@ const inPage = (page, fnSource, argObj) =>
   page.evaluate(`(() => { const decodePhotos = ${decodePhotos.toString()}; return (${fnSource})(${JSON.stringify(argObj)}); })()`);
 
 // ---- one implementation at one thread count ---------------------------------------------------
-async function scenario(browser, cdp, impl, threads, base, external) {
+async function scenario(impl, threads, base, external) {
   const d = drivers[impl];
   const url = d.url(base, threads);
-  const context = await browser.newContext();
+  const context = await launchProfileContext();
+  browserVersion = context.browser().version();
+  const cdp = await context.browser().newBrowserCDPSession();
   context.on('request', (r) => { const u = r.url(); if (/^https?:/.test(u) && !u.startsWith(ourServer.url) && !u.startsWith(tjsServer.url)) external.push(u); });
   await context.addInitScript(initScript);
   const problems = [];
   const watch = (page) => page.on('pageerror', (e) => problems.push(e.message));
 
   // 1. warm-up visit: the model goes into the page's cache
-  const warm = await context.newPage();
+  const warm = context.pages()[0] ?? await context.newPage();
   watch(warm);
   await warm.goto(url, { waitUntil: 'commit' });
   const warmRun = await inPage(warm, d.load, { labels: LABELS, photo: FIRST_PHOTO });
@@ -386,8 +390,7 @@ async function startSnapshotServer() {
 }
 const ourServer = await startSnapshotServer();
 const tjsServer = await startStaticServer();
-const browser = await launchBrowser();
-const cdp = await browser.newBrowserCDPSession();
+let browserVersion = '';
 const external = [];
 const load0 = os.loadavg();
 const started = new Date();
@@ -401,7 +404,7 @@ try {
       const implOrder = (round + THREADS.indexOf(threads)) % 2 ? [...IMPLS].reverse() : IMPLS;
       for (const impl of implOrder) {
         process.stderr.write(`round ${round + 1}/${ROUNDS}: ${impl}, ${threads} thread(s)… `);
-        const r = await scenario(browser, cdp, impl, threads, impl === 'ours' ? ourServer.url : tjsServer.url, external);
+        const r = await scenario(impl, threads, impl === 'ours' ? ourServer.url : tjsServer.url, external);
         process.stderr.write(`done (load ${os.loadavg()[0].toFixed(2)})\n`);
         if (r.problems.length) console.warn(`  page errors: ${r.problems.join(' | ')}`);
         runs.push({ ...r, round, loadAfter: os.loadavg()[0] });
@@ -409,7 +412,6 @@ try {
     }
   }
 } finally {
-  await browser.close().catch(() => {});
   await ourServer.stop();
   await tjsServer.stop();
 }
@@ -469,7 +471,7 @@ for (const threads of THREADS) {
 const conds = [
   `Run ${started.toISOString()}, ${os.cpus().length} × ${os.cpus()[0]?.model?.trim()}; load average ${load0[0].toFixed(2)} at start, ${load1[0].toFixed(2)} at end (1-min average after each cell: ${Math.min(...runs.map((r) => r.loadAfter)).toFixed(1)}–${Math.max(...runs.map((r) => r.loadAfter)).toFixed(1)}; other jobs shared the machine).`,
   `Our page: web/dist built ${new Date(dist0).toISOString()} at commit ${commit}${dirtyWeb ? ` (${dirtyWeb} uncommitted file(s) under src/ or web/src/)` : ''}, a snapshot served by the project's vite preview.`,
-  `Chromium ${browser.version?.() ?? ''} headless (playwright-core, harness.mjs flags); model ${MODEL} (random weights, ViT-B/32 shapes, uint8 *_quantized.onnx: the same files for both).`,
+  `Chromium ${browserVersion} headless (playwright-core, harness.mjs flags); model ${MODEL} (random weights, ViT-B/32 shapes, uint8 *_quantized.onnx: the same files for both).`,
   `Ours: ONNX Runtime Web ${v.ourOrtWeb} (wasm, module worker). transformers.js ${v.transformers} with its bundled ONNX Runtime Web ${v.ortWeb} (wasm, asyncify build, main thread), self-hosted wasm, remote models off.`,
   `Medians over ${ROUNDS} round(s) (order of implementations and thread counts alternating): ${REPS} loads per round and cell (first open + ${REPS - 1} reloads); ${EDITS} label edits, ${TAUS} temperature moves (5 for transformers.js naive), ${SWAP_PHOTOS.length} photo swaps. Our interactions start once the page's background work (gallery batch matrix) has finished.`,
   `transformers.js column: "naive" re-runs processor + both encoders on every change (as its zero-shot pipeline does); "(cached: …)" keeps embeddings by hand (label edit re-encodes the 10-label batch; temperature = JS softmax). Ratio = transformers.js ÷ ours (naive, then cached in brackets).`,

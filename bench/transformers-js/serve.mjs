@@ -98,7 +98,9 @@ export function startStaticServer({ port = 0, host = '127.0.0.1' } = {}) {
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    res.setHeader('Cache-Control', 'no-cache');
+    // transformers.js and its ONNX Runtime are pinned by the lockfile: the browser may keep them
+    // (and its compiled WebAssembly) between visits, as our server lets it keep ours.
+    res.setHeader('Cache-Control', /^\/(ort|tjs)\//.test(urlPath) ? 'public, max-age=31536000, immutable' : 'no-cache');
     const file = resolve(urlPath);
     if (!file) {
       res.statusCode = entry.status = 404;
