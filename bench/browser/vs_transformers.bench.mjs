@@ -62,8 +62,10 @@ if (!fs.existsSync(path.join(repoDir, 'models', MODEL, 'manifest.json'))) {
 const median = (xs) => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN; };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// Photos reach the page as base64 in an init script and are decoded in the page before any
-// timing starts. Caches key images by SHA-256, so every photo used for a swap (and the one for the
+// Photos are files on both servers (under /__bench-photos/), fetched by the page before its
+// interactions (and, for transformers.js, while its model loads). An init script carrying them
+// as base64 made every navigation parse ~2.7 MB of script and kept the strings in the tab (about
+// 40 MB more private memory). Caches key images by SHA-256, so every photo used for a swap (and the one for the
 // from-scratch classification) is a copy of a reference photo with a text chunk (PNG tEXt / JPEG
 // COM) added: the same pixels, bytes no page has seen (our page's gallery holds the originals).
 function withComment(bytes, text) {
@@ -94,13 +96,18 @@ const PHOTOS = {
   scratch: withComment(read(FIRST_PHOTO), 'clipx bench: from scratch'),
   ...Object.fromEntries(SWAP_PHOTOS.map((n) => [`swap:${n}`, withComment(read(n), 'clipx bench: swap')])),
 };
+const photoFile = (name) => name.replace(/[^\w.-]/g, '_');
+const photosDir = path.join(repoDir, 'bench', 'results', 'bench-photos');
+fs.rmSync(photosDir, { recursive: true, force: true });
+fs.mkdirSync(photosDir, { recursive: true });
+for (const [name, bytes] of Object.entries(PHOTOS)) fs.writeFileSync(path.join(photosDir, photoFile(name)), bytes);
 const FRESH_LABELS = LABELS.map((l) => `${l}, seen fresh`);
 
 // The init script also timestamps, from navigation start, the moment the page's `ready` promise
 // settles (window.clipx / window.tjs are caught as they are assigned). Our page's "model ready"
 // is its own performance mark, set as its model-status box turns ready (sessions created).
 const initScript = `
-window.__benchPhotos = ${JSON.stringify(Object.fromEntries(Object.entries(PHOTOS).map(([k, v]) => [k, v.toString('base64')])))};
+window.__benchPhotos = ${JSON.stringify(Object.keys(PHOTOS).map((name) => [name, photoFile(name)]))};
 window.__t = {};
 for (const name of ['clipx', 'tjs']) {
   let value;
@@ -126,9 +133,15 @@ if (window.Worker) {
 
 // ---- in-page drivers ------------------------------------------------------------------------
 // Each runs inside the page (page.evaluate); performance.now() counts from navigation start.
-const decodePhotos = () => {
-  window.__bytes = {};
-  for (const [n, b64] of Object.entries(window.__benchPhotos)) window.__bytes[n] = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const fetchPhotos = async () => {
+  if (window.__bytes) return;
+  const bytes = {};
+  await Promise.all(window.__benchPhotos.map(async ([name, file]) => {
+    const res = await fetch(`/__bench-photos/${file}`);
+    if (!res.ok) throw new Error(`bench photo ${file}: HTTP ${res.status}`);
+    bytes[name] = new Uint8Array(await res.arrayBuffer());
+  }));
+  window.__bytes = bytes;
 };
 
 const drivers = {
@@ -152,7 +165,7 @@ const drivers = {
         threads: app.model?.threads, isolated: info.crossOriginIsolated };
     },
     async interact({ edits, taus, swaps, fresh }) {
-      decodePhotos();
+      await fetchPhotos();
       const { app, client } = await window.clipx.ready;
       const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
       // Wait for the page's background work (its gallery's batch matrix encodes every sample
@@ -234,7 +247,7 @@ const drivers = {
   tjs: {
     url: (base, threads) => `${base}?model=${MODEL}&threads=${threads}`,
     async load({ labels, photo }) {
-      decodePhotos();
+      await fetchPhotos();
       while (!window.tjs) await new Promise((r) => setTimeout(r, 2));
       const info = await window.tjs.ready;
       window.tjs.mode = 'naive';
@@ -282,12 +295,12 @@ const drivers = {
     },
   },
 };
-// Methods become page-side function source; decodePhotos travels with them.
+// Methods become page-side function source; fetchPhotos travels with them.
 for (const d of Object.values(drivers)) {
   for (const k of ['load', 'interact']) d[k] = d[k].toString().replace(/^async (load|interact)\(/, 'async function $1(');
 }
 const inPage = (page, fnSource, argObj) =>
-  page.evaluate(`(() => { const decodePhotos = ${decodePhotos.toString()}; return (${fnSource})(${JSON.stringify(argObj)}); })()`);
+  page.evaluate(`(() => { const fetchPhotos = ${fetchPhotos.toString()}; return (${fnSource})(${JSON.stringify(argObj)}); })()`);
 
 // ---- one implementation at one thread count ---------------------------------------------------
 async function scenario(impl, threads, base, external) {
@@ -368,6 +381,7 @@ const snapshotDir = path.join(repoDir, 'bench', 'results', 'page-snapshot');
 const dist0 = fs.statSync(path.join(distDir, 'index.html')).mtimeMs;
 fs.rmSync(snapshotDir, { recursive: true, force: true });
 fs.cpSync(distDir, snapshotDir, { recursive: true });
+fs.cpSync(photosDir, path.join(snapshotDir, '__bench-photos'), { recursive: true });
 const git = (...a) => { try { return execFileSync('git', ['-C', repoDir, ...a], { encoding: 'utf8' }).trim(); } catch { return '?'; } };
 const commit = git('rev-parse', '--short', 'HEAD');
 const dirtyWeb = git('status', '--porcelain', '--', 'web/src', 'src').split('\n').filter(Boolean).length;
@@ -389,7 +403,7 @@ async function startSnapshotServer() {
   return { url, stop: () => new Promise((r) => { child.once('exit', r); child.kill(); }) };
 }
 const ourServer = await startSnapshotServer();
-const tjsServer = await startStaticServer();
+const tjsServer = await startStaticServer({ photosDir });
 let browserVersion = '';
 const external = [];
 const load0 = os.loadavg();

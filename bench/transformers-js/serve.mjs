@@ -71,9 +71,9 @@ const mounts = [
   { prefix: '/', dir: tjsDir, files: ['index.html', 'main.js'] },
 ];
 
-function resolve(urlPath) {
+function resolve(urlPath, extraMounts = []) {
   if (urlPath === '/') urlPath = '/index.html';
-  for (const m of mounts) {
+  for (const m of [...extraMounts, ...mounts]) {
     if (!urlPath.startsWith(m.prefix)) continue;
     const rel = decodeURIComponent(urlPath.slice(m.prefix.length));
     if (m.files && !m.files.includes(rel)) return null;
@@ -88,8 +88,12 @@ function resolve(urlPath) {
   return null;
 }
 
-/** Starts the server; every request is logged in `requests` (the bench checks for no CDN use). */
-export function startStaticServer({ port = 0, host = '127.0.0.1' } = {}) {
+/**
+ * Starts the server; every request is logged in `requests` (the bench checks for no CDN use).
+ * `photosDir`: served under /__bench-photos/ (the benchmark's test photos).
+ */
+export function startStaticServer({ port = 0, host = '127.0.0.1', photosDir = null } = {}) {
+  const extraMounts = photosDir ? [{ prefix: '/__bench-photos/', dir: photosDir }] : [];
   const requests = [];
   const server = http.createServer((req, res) => {
     const urlPath = (req.url || '/').split('?')[0];
@@ -101,7 +105,7 @@ export function startStaticServer({ port = 0, host = '127.0.0.1' } = {}) {
     // transformers.js and its ONNX Runtime are pinned by the lockfile: the browser may keep them
     // (and its compiled WebAssembly) between visits, as our server lets it keep ours.
     res.setHeader('Cache-Control', /^\/(ort|tjs)\//.test(urlPath) ? 'public, max-age=31536000, immutable' : 'no-cache');
-    const file = resolve(urlPath);
+    const file = resolve(urlPath, extraMounts);
     if (!file) {
       res.statusCode = entry.status = 404;
       return res.end('not found');
