@@ -4,10 +4,11 @@
 // compete with the model load on a two-core machine. Two things must hold for it: the server
 // lets the browser keep the versioned file without revalidating it, and the service worker
 // hands the browser's own response on untouched (a Cache Storage response or a rebuilt copy
-// carries no compiled code).
+// carries no compiled code). And the SHA-256 check of the cached model files, which runs once
+// the worker is idle instead of holding up the load, still catches a damaged file.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchProfileContext } from './harness.mjs';
+import { startServer, launchProfileContext, launchBrowser } from './harness.mjs';
 
 const server = await startServer();
 test.after(() => server.stop());
@@ -72,5 +73,54 @@ test('a second visit compiles no ONNX Runtime afresh: the browser reuses its com
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
+  }
+});
+
+test('a cached model file damaged on disk: the page says so once the idle-time check has run, and Retry fetches it again', { timeout: 120000 }, async () => {
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  try {
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(server.url);
+    await ready(page);
+    await page.waitForFunction(() => window.clipx.app.isIdle());
+    // Flip one bit in the stored text model, as a failing disk would.
+    const flipped = await page.evaluate(() => new Promise((resolve, reject) => {
+      const open = indexedDB.open('clipx-models');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = async () => {
+        const db = open.result;
+        const get = db.transaction('files').objectStore('files').get('tiny/text.onnx');
+        get.onsuccess = async () => {
+          const record = get.result;
+          const bytes = new Uint8Array(await record.data.arrayBuffer());
+          bytes[bytes.length >> 1] ^= 0x10;
+          const put = db.transaction('files', 'readwrite').objectStore('files').put({ ...record, data: new Blob([bytes]) }, 'tiny/text.onnx');
+          put.onsuccess = () => resolve(record.sha256);
+          put.onerror = () => reject(put.error);
+        };
+      };
+    }));
+    assert.match(flipped, /^[0-9a-f]{64}$/);
+
+    await page.reload();
+    await ready(page);   // the load itself no longer waits for the check
+    await page.waitForSelector('.model-status[data-state=failed]', { timeout: 30000 });
+    assert.equal(await page.locator('.model-status .model-title').textContent(), 'A cached model file is damaged');
+    assert.match(await page.locator('[data-testid=model-detail]').textContent(), /text\.onnx.*damaged.*SHA-256/);
+
+    await page.locator('.model-status button', { hasText: 'Retry' }).click();
+    await ready(page);
+    await page.waitForFunction(() => window.clipx.app.isIdle());
+    assert.match(await page.locator('[data-testid=model-detail]').textContent(), /downloaded and verified/, 'the damaged file came again from the server');
+    // Classifying works again (the worker refused to use the damaged model meanwhile).
+    await page.evaluate(() => window.clipx.ready.then(({ app }) => { app.labels.setLabels(['red circle', 'blue square']); app.labelsChanged(); }));
+    await page.waitForFunction(() => window.clipx.app.isIdle() && window.clipx.app.live?.labels.length === 2);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await browser.close();
   }
 });

@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { downloadFile, loadPackageFiles, sha256Hex, DownloadError } from '../../web/src/model/model-store.js';
+import { downloadFile, loadPackageFiles, checkCachedFiles, sha256Hex, DownloadError } from '../../web/src/model/model-store.js';
 
 const bytesOf = (n, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
 // A stored file (a Blob) with one bit changed: what a damaged disk would hand back.
@@ -188,6 +188,35 @@ test('each file is handed over as soon as it is here; a corrupted cache entry is
     loadPackageFiles({ modelId: 'p', files, urlFor, cache, fetchImpl, partials: new Map(),
       onFileReady: async ({ role }) => { if (role === 'vision') throw new Error('not a model ONNX Runtime can load'); } }),
     /not a model ONNX Runtime can load/);
+});
+
+test('deferred cache checks: a cached load hashes nothing, then checkCachedFiles finds a damaged file and drops it', async () => {
+  const { tok, text, vision, files } = threeFilePackage([500, 70000, 90000], 31);
+  const fetchImpl = fakeFetch({ 'd/tokenizer.json': tok, 'd/text.onnx': text, 'd/vision.onnx': vision });
+  const cache = new MemoryCache();
+  const urlFor = (f) => `d/${f.name}`;
+  await loadPackageFiles({ modelId: 'd', files, urlFor, cache, fetchImpl, partials: new Map() });
+  // One flipped bit in the stored vision file: the deferred load hands it over as it is...
+  cache.map.get('d/vision.onnx').data = await flipByte(cache.map.get('d/vision.onnx').data, 65000);
+  const seen = [];
+  const r = await loadPackageFiles({ modelId: 'd', files, urlFor, cache, fetchImpl: fakeFetch({}), partials: new Map(), deferCacheChecks: true,
+    onFileReady: async ({ role, source }) => { seen.push([role, source]); } });
+  assert.deepEqual(seen, [['tokenizer', 'cache'], ['text', 'cache'], ['vision', 'cache']]);
+  assert.deepEqual(r.deferredChecks.map((c) => c.name), ['tokenizer.json', 'text.onnx', 'vision.onnx']);
+  // ...and the check, read in small pieces with a pause before each, names it and removes it.
+  let pauses = 0;
+  const damaged = await checkCachedFiles(r.deferredChecks, { cache, chunkBytes: 4096, pause: async () => { pauses++; } });
+  assert.deepEqual(damaged, [{ role: 'vision', name: 'vision.onnx' }]);
+  assert.ok(pauses >= Math.ceil(90000 / 4096), `paused between pieces (${pauses})`);
+  assert.equal(cache.map.has('d/vision.onnx'), false, 'the damaged entry is gone');
+  assert.equal(cache.map.has('d/text.onnx'), true, 'intact entries stay');
+  // The next load fetches the removed file again; an aborted check reports nothing.
+  const again = await loadPackageFiles({ modelId: 'd', files, urlFor, cache, fetchImpl, partials: new Map(), deferCacheChecks: true });
+  assert.equal(again.sources.vision, 'network');
+  assert.deepEqual(await checkCachedFiles(again.deferredChecks, { cache }), []);
+  const controller = new AbortController();
+  controller.abort();
+  assert.equal(await checkCachedFiles(again.deferredChecks, { cache, signal: controller.signal }), null);
 });
 
 test('cache entries written by earlier versions (ArrayBuffer values) are still read and verified', async () => {

@@ -73,6 +73,9 @@ class App {
     document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') this.saver.flush(); });
 
     this.status = new ModelStatus({ onCancel: () => this.client.request('cancelLoad'), onRetry: () => this.loadModel() });
+    // The worker checks cached model files once it is idle; a damaged one is reported here,
+    // and Retry fetches it again.
+    this.client.on('modelDamaged', ({ message }) => this.status.failed(message, { title: 'A cached model file is damaged' }));
     this.chooser = new ModelChooser({ onSwitch: (id) => this.switchModel(id), onFiles: (files) => this.loadFromFiles(files) });
     this.picker = new PhotoPicker({ onPhoto: (p) => this.setPhoto(p) });
     this.crop = new CropView();

@@ -3,6 +3,8 @@
 // threads. When IndexedDB is blocked or full the model still loads, uncached, and the
 // returned `cache` note says why.
 
+import { Sha256 } from './sha256.js';
+
 export class DownloadError extends Error {
   /** kind: 'network' | 'http' | 'cancelled' | 'size' | 'sha256' */
   constructor(kind, message) { super(message); this.name = 'DownloadError'; this.kind = kind; }
@@ -192,17 +194,20 @@ export async function downloadFile(url, { expectedBytes, signal, onProgress, par
 /**
  * Makes every file of a package available as verified bytes: from the cache when it holds
  * the right version, otherwise downloaded (then cached). Returns
- * {bytes: {role: Uint8Array}, sources: {role: 'cache'|'network'}, cacheNote, digests}.
+ * {bytes: {role: Uint8Array}, sources: {role: 'cache'|'network'}, cacheNote, digests, deferredChecks}.
  *
  * `onFileReady({role, name, bytes, source})` lets the caller start work on each file as soon as
  * it is here (building an ONNX Runtime session while the next file is still being read) instead
  * of after the whole package. Its promise is awaited before this function returns, and for a
  * file from the cache before the next file is read, so that only one file's bytes are held at
- * a time. A cached file is handed over while its SHA-256 is re-checked on WebCrypto's thread; if the check fails
+ * a time. A cached file is handed over while its SHA-256 is re-checked; if the check fails
  * the entry is dropped, the file is downloaded again and handed over a second time, so the
- * caller must replace whatever it built from the first copy.
+ * caller must replace whatever it built from the first copy. With `deferCacheChecks`, stored
+ * Blobs are not hashed here at all (in Chromium digest() runs on the calling thread: ~110 ms of
+ * the worker's load for the two ViT-B/32 files): they come back in `deferredChecks` for
+ * checkCachedFiles(), which the caller runs once it is idle.
  */
-export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, onProgress, onFileReady, partials, fetchImpl, checkpointBytes }) {
+export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, onProgress, onFileReady, partials, fetchImpl, checkpointBytes, deferCacheChecks = false }) {
   await cache.open();
   let cacheNote = cache.unavailable ? `working without a cache: ${cache.unavailable}` : null;
   const overallTotal = files.reduce((n, f) => n + f.bytes, 0);
@@ -211,6 +216,7 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
   const sources = {};
   const work = [];            // the caller's promises for files that arrived from the network
   const cachedChecks = [];    // {f, key, expected, digest, work} for files read from the cache
+  const deferredChecks = [];  // {role, name, key, expected, blob}: left to checkCachedFiles()
 
   // Errors surface through the awaits below; this only keeps the runtime from reporting a
   // rejection that is handled later as "unhandled".
@@ -271,8 +277,11 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
     if (cached && (pinned ? cached.sha256 === f.sha256 && cached.bytes === f.bytes : cached.unpinned)) {
       const data = await recordBytes(cached);
       if (data && data.byteLength === cached.bytes) {
-        // digest() copies the bytes when called, before the caller may release them.
-        const digest = sha256Hex(data);
+        // The caller may check a stored Blob later, in idle time (checkCachedFiles); otherwise
+        // digest() copies the bytes now, before the caller may release them.
+        const deferred = deferCacheChecks && cached.data instanceof Blob;
+        if (deferred) deferredChecks.push({ role: f.role, name: f.name, key, expected: cached.sha256, blob: cached.data });
+        const digest = deferred ? Promise.resolve(cached.sha256) : sha256Hex(data);
         digest.catch(() => {});
         bytes[f.role] = data;
         sources[f.role] = 'cache';
@@ -307,5 +316,29 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
   // The SHA-256 of what is now in use, for display (and for unpinned sources, the record).
   const digests = {};
   for (const f of files) digests[f.role] = f.sha256 || (await cache.get(`${modelId}/${f.name}`))?.sha256 || null;
-  return { bytes, sources, cacheNote, digests };
+  return { bytes, sources, cacheNote, digests, deferredChecks };
+}
+
+/**
+ * The SHA-256 check of cached files that loadPackageFiles left for later (deferCacheChecks):
+ * each stored Blob is read `chunkBytes` at a time and hashed as it goes, so neither the memory
+ * of a whole file nor a long stretch of the thread is needed; `pause()` is awaited between
+ * chunks (the caller waits there while it has other work). A damaged entry is deleted, so the
+ * next load fetches the file again. Resolves to the damaged files, or null if `signal` aborted.
+ */
+export async function checkCachedFiles(checks, { cache, signal, pause = async () => {}, chunkBytes = 2 << 20 }) {
+  const damaged = [];
+  for (const c of checks) {
+    const hash = new Sha256();
+    for (let at = 0; at < c.blob.size; at += chunkBytes) {
+      await pause();
+      if (signal?.aborted) return null;
+      hash.update(new Uint8Array(await c.blob.slice(at, at + chunkBytes).arrayBuffer()));
+    }
+    if (hash.hex() !== c.expected) {
+      damaged.push({ role: c.role, name: c.name });
+      await cache.delete(c.key);
+    }
+  }
+  return damaged;
 }

@@ -62,9 +62,9 @@ export class ModelStatus {
     }
   }
 
-  failed(message, { cancelled = false } = {}) {
+  failed(message, { cancelled = false, title = 'The model could not be loaded' } = {}) {
     this.#state(cancelled ? 'cancelled' : 'failed');
-    this.title.textContent = cancelled ? 'Download cancelled' : 'The model could not be loaded';
+    this.title.textContent = cancelled ? 'Download cancelled' : title;
     this.bar.hidden = true;
     this.detail.textContent = cancelled ? 'Nothing is lost: Retry picks up where it stopped.' : message;
     this.note.hidden = true;

@@ -3,7 +3,7 @@
 // image embeddings are cached per SHA-256 of the file, text embeddings per (model, prompt).
 import { wrapCore, wasmSimdSupported } from '../core/clip-core.js';
 import { validateManifest, packageFiles } from '../model/manifest.js';
-import { FileCache, loadPackageFiles, sha256Hex, DownloadError } from '../model/model-store.js';
+import { FileCache, loadPackageFiles, checkCachedFiles, sha256Hex, DownloadError } from '../model/model-store.js';
 import { imageToTensor } from './image-input.js';
 import { LOCAL_MODEL_ID, CLIP_MEAN, CLIP_STD } from '../model/sources.js';
 import { externalizeWeights } from '../model/external-weights.js';
@@ -160,6 +160,7 @@ function loadTimeline() {
 async function loadModel({ id, threads, manifest: given }) {
   const timeline = loadTimeline();
   loadAbort?.abort();
+  cacheCheck?.abort();
   loadAbort = new AbortController();
   const signal = loadAbort.signal;
   const ortReady = loadOrt(threads).then((lib) => { timeline.mark('onnx runtime started'); return lib; });
@@ -199,16 +200,52 @@ async function loadModel({ id, threads, manifest: given }) {
         ? async () => { throw new Error('the files loaded from disk are no longer in this browser\'s cache; load them again'); }
         : fetch,
       onProgress: (p) => post('progress', { ...p, modelId: id, overallTotal: p.overallTotal || manifest.approx_bytes || 0 }),
+      deferCacheChecks: true,
     });
     if (signal.aborted) throw new DownloadError('cancelled', 'download cancelled');
-    timeline.mark('verified');
+    timeline.mark('files in');
   } catch (err) {
     await queue;
     parts.tokenizer?.dispose();
     await Promise.all([parts.text?.release(), parts.vision?.release()]);
     throw err;
   }
-  return installModel(manifest, loaded, parts, { timeline });
+  const result = installModel(manifest, loaded, parts, { timeline });
+  checkCacheWhenIdle(model, loaded.deferredChecks);
+  return result;
+}
+
+// The SHA-256 check of cached model files runs when the worker has nothing else to do: a
+// reader should not wait ~110 ms per load (and a classification should not wait behind it) for
+// a check that almost never fails. Requests keep it waiting until CACHE_CHECK_IDLE_MS after the
+// last one; it reads a file a few MB at a time, so it holds no whole file in memory either.
+const CACHE_CHECK_IDLE_MS = 400;
+let requestsInFlight = 0;
+let quietFrom = 0;
+let cacheCheck = null;   // AbortController of the check in progress
+
+async function whenIdle() {
+  for (;;) {
+    const wait = requestsInFlight ? CACHE_CHECK_IDLE_MS : quietFrom - performance.now();
+    if (wait <= 0) return;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+function checkCacheWhenIdle(current, checks) {
+  cacheCheck?.abort();
+  if (!checks?.length) return;
+  const controller = new AbortController();
+  cacheCheck = controller;
+  // The page asks for its first classification right after the model is ready.
+  quietFrom = Math.max(quietFrom, performance.now() + 1000);
+  checkCachedFiles(checks, { cache, signal: controller.signal, pause: whenIdle }).then((damaged) => {
+    if (!damaged?.length || model !== current) return;
+    const names = damaged.map((d) => d.name).join(' and ');
+    current.damaged = `the copy of ${names} in this browser's cache is damaged (its SHA-256 no longer matches the one checked when it was stored). `
+      + 'It has been removed: load the model again to fetch it afresh.';
+    post('modelDamaged', { modelId: current.manifest.id, files: damaged.map((d) => d.name), message: current.damaged });
+  }).catch((err) => console.warn(`checking the cached model files failed: ${err?.message || err}`));
 }
 
 /**
@@ -342,6 +379,7 @@ async function checkAndInstallFiles(files, roles, keepTokenizer, timeline) {
 
 function requireModel() {
   if (!model) throw new Error('no model is loaded yet');
+  if (model.damaged) throw new Error(model.damaged);
   return model;
 }
 
@@ -494,6 +532,7 @@ const handlers = {
 
 self.onmessage = async (event) => {
   const { id, type, payload } = event.data;
+  requestsInFlight++;
   try {
     const handler = handlers[type];
     if (!handler) throw new Error(`unknown request "${type}"`);
@@ -502,5 +541,8 @@ self.onmessage = async (event) => {
     self.postMessage({ id, ok: true, result });
   } catch (err) {
     self.postMessage({ id, ok: false, error: err?.message ?? String(err), kind: err?.kind ?? null });
+  } finally {
+    requestsInFlight--;
+    quietFrom = Math.max(quietFrom, performance.now() + CACHE_CHECK_IDLE_MS);
   }
 };
