@@ -3,7 +3,7 @@
 // image embeddings are cached per SHA-256 of the file, text embeddings per (model, prompt).
 import { wrapCore, wasmSimdSupported } from '../core/clip-core.js';
 import { validateManifest, packageFiles } from '../model/manifest.js';
-import { FileCache, loadPackageFiles, checkCachedFiles, sha256Hex, DownloadError } from '../model/model-store.js';
+import { FileCache, loadPackageFiles, checkCachedFiles, releaseBytes, sha256Hex, DownloadError } from '../model/model-store.js';
 import { imageToTensor } from './image-input.js';
 import { LOCAL_MODEL_ID, CLIP_MEAN, CLIP_STD } from '../model/sources.js';
 import { externalizeWeights } from '../model/external-weights.js';
@@ -246,21 +246,6 @@ function checkCacheWhenIdle(current, checks) {
       + 'It has been removed: load the model again to fetch it afresh.';
     post('modelDamaged', { modelId: current.manifest.id, files: damaged.map((d) => d.name), message: current.damaged });
   }).catch((err) => console.warn(`checking the cached model files failed: ${err?.message || err}`));
-}
-
-/**
- * Gives a model file's memory back now (its session holds its own copy) rather than at the
- * worker's next garbage collection, which may be minutes away: 150 MB less for the tab.
- * Transferring the buffer into a message that is never delivered frees it when the channel
- * closes; detaching with ArrayBuffer.prototype.transfer(0) did not release it in Chromium.
- */
-function releaseBytes(bytes) {
-  const buffer = bytes.buffer;
-  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0) return;
-  const { port1, port2 } = new MessageChannel();
-  port1.postMessage(null, [buffer]);
-  port1.close();
-  port2.close();
 }
 
 /** Makes verified sessions and tokenizer the current model. */
