@@ -12,7 +12,8 @@
 // visits, so each visit would compile ONNX Runtime again, for either page):
 //   1. a warm-up visit loads the model once, so it is cached (our page: IndexedDB;
 //      transformers.js: its Cache Storage entries), then that tab is closed;
-//   2. a new tab is opened and reloaded, --reps loads in all; each load records, from navigation
+//   2. a new tab is opened and reloaded (page.reload(), as a reader presses it), --reps loads in
+//      all; each load records, from navigation
 //      start: "model ready" (our model-status box turns ready / transformers.js's four
 //      from_pretrained calls resolve) and "first probabilities" for chelsea.png × 10 labels (our
 //      page opens a shareable link naming its gallery photo chelsea — the same bytes — and the
@@ -341,7 +342,10 @@ async function scenario(impl, threads, base, external) {
     const pidBefore = r ? await tabPid() : null;
     if (pidBefore) resetPeak(pidBefore);
     sampler.reset();
-    await page.goto(url, { waitUntil: 'commit' });
+    // A reload, as a reader presses it: navigating to the same URL again would instead keep the
+    // previous page in the back/forward cache, resident in the same process.
+    if (r === 0) await page.goto(url, { waitUntil: 'commit' });
+    else await page.reload({ waitUntil: 'commit' });
     loads.push(await inPage(page, d.load, { labels: LABELS, photo: FIRST_PHOTO }));
     const pid = await tabPid();
     // A reload that moved the tab to another process starts that process's peak from zero.
