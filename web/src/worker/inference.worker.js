@@ -248,7 +248,7 @@ function checkCacheWhenIdle(current, checks) {
   }).catch((err) => console.warn(`checking the cached model files failed: ${err?.message || err}`));
 }
 
-/** Makes verified sessions and tokenizer the current model. */
+/** Makes the sessions and tokenizer the current model (files from the cache are checked later). */
 function installModel(manifest, loaded, parts, { timeline }) {
   model?.tokenizer.dispose();
   model?.text.release().catch(() => {});     // the old model's sessions: nothing left to do
@@ -270,6 +270,7 @@ function installModel(manifest, loaded, parts, { timeline }) {
  */
 async function loadFromFiles({ files, threads }) {
   const timeline = loadTimeline();
+  cacheCheck?.abort();   // the current model's files are no longer of interest
   await loadOrt(threads);
   const roles = {};
   let tokenizer = null;
