@@ -10,6 +10,8 @@ import { cosineTable } from '../widgets/cosine-table.js';
 import { clear, h } from '../dom.js';
 import { applyTemplate, templateById, promptsFor } from './templates.js';
 
+// The batch matrix shows this many gallery photos against their captions.
+const BATCH_PHOTOS = 6;
 const JUNK = ['qwxz', 'zzzz', 'lorem ipsum', 'asdf jkl'];
 
 function stack(vectors, dim) {
@@ -60,10 +62,10 @@ export class Explorations {
     this.about.setRuntime(info, model.threads);
   }
 
-  /** Encodes (once) and returns the gallery photos with their vectors. */
-  async gallery() {
+  /** Encodes (once) and returns the first `count` gallery photos with their vectors. */
+  async gallery(count = Infinity) {
     const out = [];
-    for (const item of this.app.gallery) {
+    for (const item of this.app.gallery.slice(0, count)) {
       if (!this.galleryVectors.has(item.id)) {
         const res = await fetch(item.src);
         const bytes = new Uint8Array(await res.arrayBuffer());
@@ -82,7 +84,8 @@ export class Explorations {
   }
 
   async renderBatch() {
-    const items = (await this.gallery()).slice(0, 6);
+    // Only the photos the matrix shows: the others wait until a search needs them.
+    const items = await this.gallery(BATCH_PHOTOS);
     if (items.length < 2) return;
     const caps = await this.client.request('embedPrompts', { prompts: items.map((it) => it.caption) });
     const m = await this.client.request('cosineMatrix', { a: stack(caps.map((c) => c.vector), this.dim), b: stack(items.map((it) => it.vector), this.dim), dim: this.dim });
