@@ -219,6 +219,31 @@ test('deferred cache checks: a cached load hashes nothing, then checkCachedFiles
   assert.equal(await checkCachedFiles(again.deferredChecks, { cache, signal: controller.signal }), null);
 });
 
+test('deferred cache checks: a cached file the caller cannot build is checked at once, and a damaged one fetched again', async () => {
+  const { tok, text, vision, files } = threeFilePackage([400, 3000, 5000], 41);
+  const fetchImpl = fakeFetch({ 'e/tokenizer.json': tok, 'e/text.onnx': text, 'e/vision.onnx': vision });
+  const cache = new MemoryCache();
+  const urlFor = (f) => `e/${f.name}`;
+  await loadPackageFiles({ modelId: 'e', files, urlFor, cache, fetchImpl, partials: new Map() });
+  cache.map.get('e/text.onnx').data = await flipByte(cache.map.get('e/text.onnx').data, 10);
+  // The caller refuses anything but the right bytes, as ONNX Runtime refuses a broken graph.
+  const seen = [];
+  const onFileReady = async ({ role, bytes, source }) => {
+    seen.push([role, source]);
+    if (role === 'text' && hex(bytes) !== hex(text)) throw new Error('not a model ONNX Runtime can load');
+  };
+  const r = await loadPackageFiles({ modelId: 'e', files, urlFor, cache, fetchImpl, partials: new Map(), deferCacheChecks: true, onFileReady });
+  assert.deepEqual(seen, [['tokenizer', 'cache'], ['text', 'cache'], ['vision', 'cache'], ['text', 'network']]);
+  assert.equal(r.sources.text, 'network');
+  assert.equal(hex(new Uint8Array(await cache.map.get('e/text.onnx').data.arrayBuffer())), hex(text), 'the good copy is stored');
+  assert.deepEqual(r.deferredChecks.map((c) => c.name), ['tokenizer.json', 'vision.onnx'], 'the replaced file is not checked again later');
+  // An intact file the caller cannot build is still reported as the caller's error, not fetched again.
+  await assert.rejects(
+    loadPackageFiles({ modelId: 'e', files, urlFor, cache, fetchImpl: fakeFetch({}), partials: new Map(), deferCacheChecks: true,
+      onFileReady: async ({ role }) => { if (role === 'vision') throw new Error('this ONNX Runtime cannot load it'); } }),
+    /this ONNX Runtime cannot load it/);
+});
+
 test('cache entries written by earlier versions (ArrayBuffer values) are still read and verified', async () => {
   const data = bytesOf(3000, 21);
   const files = [{ role: 'vision', name: 'v.onnx', bytes: data.length, sha256: hex(data) }];

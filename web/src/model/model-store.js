@@ -216,7 +216,7 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
   const sources = {};
   const work = [];            // the caller's promises for files that arrived from the network
   const cachedChecks = [];    // {f, key, expected, digest, work} for files read from the cache
-  const deferredChecks = [];  // {role, name, key, expected, blob}: left to checkCachedFiles()
+  let deferredChecks = [];    // {role, name, key, expected, blob}: left to checkCachedFiles()
 
   // Errors surface through the awaits below; this only keeps the runtime from reporting a
   // rejection that is handled later as "unhandled".
@@ -288,7 +288,7 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
         doneBytes += data.byteLength;
         reporter(f)('cached', data.byteLength);
         const work = handOver(f, data, 'cache');
-        cachedChecks.push({ f, key, expected: cached.sha256, digest, work });
+        cachedChecks.push({ f, key, expected: cached.sha256, digest, work, deferred, data });
         // Reading from disk is quick; holding two model files in memory at once is not
         // cheap. The next file is read once the caller is done with this one.
         await work.catch(() => {});
@@ -301,10 +301,17 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
 
   for (const c of cachedChecks) {
     const [digest, done] = await Promise.allSettled([c.digest, c.work]);
-    if (digest.status === 'fulfilled' && digest.value === c.expected) {
+    let intact = digest.status === 'fulfilled' && digest.value === c.expected;
+    // A file whose check was deferred but which the caller could not even build: a damaged
+    // copy is the likely cause, so check it now (its bytes are still here: only a built file
+    // is released) rather than report the failure on every load.
+    if (intact && c.deferred && done.status === 'rejected') intact = (await sha256Hex(c.data).catch(() => null)) === c.expected;
+    c.data = null;
+    if (intact) {
       if (done.status === 'rejected') throw done.reason;
       continue;
     }
+    deferredChecks = deferredChecks.filter((d) => d.key !== c.key);
     // Corrupted entry (whatever was built from it is replaced): fetch the file again.
     reporter(c.f)('verify', 0);
     await cache.delete(c.key);
