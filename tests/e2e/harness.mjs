@@ -76,6 +76,28 @@ export async function launchProfileContext(options = {}) {
   return context;
 }
 
+/**
+ * Chromium's WebAssembly code-cache trace events (v8.wasm.moduleCacheHit, moduleCacheInvalid,
+ * cachedModule: name and arguments) while `action` runs, from a tracing session on the browser.
+ */
+export async function wasmCodeCacheEvents(context, action) {
+  const cdp = await context.browser().newBrowserCDPSession();
+  const events = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => {
+    for (const e of value) if (/^v8\.wasm\.(moduleCacheHit|moduleCacheInvalid|cachedModule)/.test(e.name)) events.push({ name: e.name, args: e.args });
+  });
+  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['disabled-by-default-devtools.timeline'] } });
+  try {
+    await action();
+  } finally {
+    await cdp.send('Tracing.end');
+    await complete;
+    await cdp.detach();
+  }
+  return events;
+}
+
 /** A page with console errors collected, so tests can assert the page logged none. */
 // Service workers are blocked unless a test is about them: a worker in between would hide the
 // page's own requests from request listeners and page.route.

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { launchBrowser, repoDir, webDir } from './harness.mjs';
+import { launchBrowser, launchProfileContext, wasmCodeCacheEvents, repoDir, webDir } from './harness.mjs';
 import { CSP_META } from '../../web/csp.js';
 
 const distDir = path.join(webDir, 'dist');
@@ -238,6 +238,33 @@ test('a plain static server, then offline: the service worker isolates the page 
     assert.equal(await topPrediction(page), 'red circle', 'offline, the tiny model still classifies');
     assert.deepEqual(escaped, [], 'the page asked for nothing outside this machine');
     assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await server.close();
+  }
+});
+
+test('a plain static server: from the second visit on, the kiosk browser reuses its compiled ONNX Runtime', { skip, timeout: 240000 }, async (t) => {
+  // A plain server sends no caching headers, so the browser would revalidate ONNX Runtime's
+  // file on each visit and drop the machine code it compiled; the service worker takes the
+  // versioned file from the HTTP cache as it is instead.
+  const server = await plainServer(kioskDir);
+  const context = await launchProfileContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    const problems = [];
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    await openIsolated(t, page, `${server.url}?kiosk=1`);
+    await ready(page);
+    await setLabels(page, ['blue square', 'red circle', 'green triangle']);
+    await page.waitForTimeout(3000);   // the browser stores its compiled code after a quiet spell
+    const events = await wasmCodeCacheEvents(context, async () => {
+      await page.reload();
+      await ready(page);
+    });
+    const hits = events.filter((e) => e.name === 'v8.wasm.moduleCacheHit' && /ort-wasm-simd-threaded\.wasm/.test(e.args?.url ?? ''));
+    assert.equal(hits.length, 1, `ONNX Runtime's compiled code came from the cache: ${JSON.stringify(events)}`);
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

@@ -8,31 +8,12 @@
 // the worker is idle instead of holding up the load, still catches a damaged file.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchProfileContext, launchBrowser } from './harness.mjs';
+import { startServer, launchProfileContext, launchBrowser, wasmCodeCacheEvents } from './harness.mjs';
 
 const server = await startServer();
 test.after(() => server.stop());
 
 const ready = (page) => page.waitForSelector('.model-status[data-state=ready]', { timeout: 120000 });
-
-/** The names (and arguments) of Chromium's WebAssembly code-cache trace events during `action`. */
-async function wasmCacheEvents(context, action) {
-  const cdp = await context.browser().newBrowserCDPSession();
-  const events = [];
-  cdp.on('Tracing.dataCollected', ({ value }) => {
-    for (const e of value) if (/^v8\.wasm\.(moduleCacheHit|moduleCacheInvalid|cachedModule)/.test(e.name)) events.push({ name: e.name, args: e.args });
-  });
-  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
-  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['disabled-by-default-devtools.timeline'] } });
-  try {
-    await action();
-  } finally {
-    await cdp.send('Tracing.end');
-    await complete;
-    await cdp.detach();
-  }
-  return events;
-}
 
 test('the versioned WebAssembly files may be kept without revalidation', async () => {
   for (const file of ['ort/ort-wasm-simd-threaded.wasm?v=1', 'wasm/clipcore.wasm?v=1']) {
@@ -62,7 +43,7 @@ test('a second visit compiles no ONNX Runtime afresh: the browser reuses its com
     }
     await page.waitForTimeout(3000);
 
-    const events = await wasmCacheEvents(context, async () => {
+    const events = await wasmCodeCacheEvents(context, async () => {
       await page.reload();
       await ready(page);
     });

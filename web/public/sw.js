@@ -157,7 +157,9 @@ async function storeVersion(cache, url, response) {
 // copy serves when the network fails or hangs.
 async function compiledFirst(event, url) {
   const cache = await caches.open(CACHE_NAME);
-  const network = fetch(event.request);
+  // The version is in the URL, so a copy in the HTTP cache is never stale: take it without
+  // revalidating, even from a server that asks for that (python3 -m http.server on a kiosk).
+  const network = fetch(new Request(event.request, { cache: 'force-cache' }));
   event.waitUntil(network.then(async (response) => {
     if (cacheable(response) && !(await cache.match(url.href))) await storeVersion(cache, url, response.clone());
   }).catch(() => {}));
