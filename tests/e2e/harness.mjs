@@ -78,13 +78,13 @@ export async function launchProfileContext(options = {}) {
 
 /**
  * Chromium's WebAssembly code-cache trace events (v8.wasm.moduleCacheHit, moduleCacheInvalid,
- * cachedModule: name and arguments) while `action` runs, from a tracing session on the browser.
+ * compiledModule, cachedModule: name and arguments) while `action` runs, from a tracing session on the browser.
  */
 export async function wasmCodeCacheEvents(context, action) {
   const cdp = await context.browser().newBrowserCDPSession();
   const events = [];
   cdp.on('Tracing.dataCollected', ({ value }) => {
-    for (const e of value) if (/^v8\.wasm\.(moduleCacheHit|moduleCacheInvalid|cachedModule)/.test(e.name)) events.push({ name: e.name, args: e.args });
+    for (const e of value) if (/^v8\.wasm\.(moduleCacheHit|moduleCacheInvalid|compiledModule|cachedModule)/.test(e.name)) events.push({ name: e.name, args: e.args });
   });
   const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
   await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['disabled-by-default-devtools.timeline'] } });
@@ -96,6 +96,24 @@ export async function wasmCodeCacheEvents(context, action) {
     await cdp.detach();
   }
   return events;
+}
+
+/**
+ * Runs `action` (a first visit) and then waits, up to `timeoutMs`, until Chromium has written
+ * ONNX Runtime's compiled WebAssembly to its code cache (v8.wasm.compiledModule for its URL,
+ * then v8.wasm.cachedModule): it does so once its optimising compiler has been quiet for a
+ * while, which on a busy machine takes longer. Resolves to whether it did.
+ */
+export async function untilWasmCodeCached(context, action, { timeoutMs = 30000 } = {}) {
+  const written = (events) => {
+    const ort = events.findIndex((e) => e.name === 'v8.wasm.compiledModule' && /ort-wasm-simd-threaded\.wasm/.test(e.args?.url ?? ''));
+    return ort >= 0 && events.slice(ort).some((e) => e.name === 'v8.wasm.cachedModule');
+  };
+  let done = written(await wasmCodeCacheEvents(context, action));
+  for (const deadline = Date.now() + timeoutMs; !done && Date.now() < deadline;) {
+    done = written(await wasmCodeCacheEvents(context, () => new Promise((resolve) => setTimeout(resolve, 1000))));
+  }
+  return done;
 }
 
 /** A page with console errors collected, so tests can assert the page logged none. */

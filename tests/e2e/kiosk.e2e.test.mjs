@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { launchBrowser, launchProfileContext, wasmCodeCacheEvents, repoDir, webDir } from './harness.mjs';
+import { launchBrowser, launchProfileContext, wasmCodeCacheEvents, untilWasmCodeCached, repoDir, webDir } from './harness.mjs';
 import { CSP_META } from '../../web/csp.js';
 
 const distDir = path.join(webDir, 'dist');
@@ -255,10 +255,13 @@ test('a plain static server: from the second visit on, the kiosk browser reuses 
     const page = context.pages()[0] ?? await context.newPage();
     const problems = [];
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    await openIsolated(t, page, `${server.url}?kiosk=1`);
-    await ready(page);
-    await setLabels(page, ['blue square', 'red circle', 'green triangle']);
-    await page.waitForTimeout(3000);   // the browser stores its compiled code after a quiet spell
+    const cached = await untilWasmCodeCached(context, async () => {
+      await openIsolated(t, page, `${server.url}?kiosk=1`);
+      await ready(page);
+      await setLabels(page, ['blue square', 'red circle', 'green triangle']);
+    });
+    assert.ok(cached, 'the first visit left compiled code in the cache');
+    await page.waitForTimeout(500);   // the browser process stores it
     const events = await wasmCodeCacheEvents(context, async () => {
       await page.reload();
       await ready(page);

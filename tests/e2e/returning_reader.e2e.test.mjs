@@ -8,7 +8,7 @@
 // the worker is idle instead of holding up the load, still catches a damaged file.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchProfileContext, launchBrowser, wasmCodeCacheEvents } from './harness.mjs';
+import { startServer, launchProfileContext, launchBrowser, wasmCodeCacheEvents, untilWasmCodeCached } from './harness.mjs';
 
 const server = await startServer();
 test.after(() => server.stop());
@@ -32,16 +32,19 @@ test('a second visit compiles no ONNX Runtime afresh: the browser reuses its com
     const page = context.pages()[0] ?? await context.newPage();
     const problems = [];
     page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(server.url);
-    await ready(page);
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30000 });
-    // The browser writes its compiled code once enough of the runtime has been optimised:
-    // classify a few times, then give it a moment.
-    for (const labels of [['a cat', 'a dog'], ['a red circle', 'a blue square', 'a green triangle']]) {
-      await page.evaluate((labels) => window.clipx.ready.then(({ app }) => { app.labels.setLabels(labels); app.labelsChanged(); }), labels);
-      await page.waitForFunction(() => window.clipx.app.isIdle());
-    }
-    await page.waitForTimeout(3000);
+    // The browser writes its compiled code once its optimising compiler has been quiet for a
+    // while after a few classifications.
+    const cached = await untilWasmCodeCached(context, async () => {
+      await page.goto(server.url);
+      await ready(page);
+      await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30000 });
+      for (const labels of [['a cat', 'a dog'], ['a red circle', 'a blue square', 'a green triangle']]) {
+        await page.evaluate((labels) => window.clipx.ready.then(({ app }) => { app.labels.setLabels(labels); app.labelsChanged(); }), labels);
+        await page.waitForFunction(() => window.clipx.app.isIdle());
+      }
+    });
+    assert.ok(cached, 'the first visit left compiled code in the cache');
+    await page.waitForTimeout(500);   // the browser process stores it
 
     const events = await wasmCodeCacheEvents(context, async () => {
       await page.reload();
