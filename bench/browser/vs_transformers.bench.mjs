@@ -66,9 +66,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Photos are files on both servers (under /__bench-photos/), fetched by the page before its
 // interactions (and, for transformers.js, while its model loads). An init script carrying them
 // as base64 made every navigation parse ~2.7 MB of script and kept the strings in the tab (about
-// 40 MB more private memory). Caches key images by SHA-256, so every photo used for a swap (and the one for the
-// from-scratch classification) is a copy of a reference photo with a text chunk (PNG tEXt / JPEG
-// COM) added: the same pixels, bytes no page has seen (our page's gallery holds the originals).
+// 40 MB more private memory). Caches key images by SHA-256, so every photo used for a swap (and
+// the one for the from-scratch classification) is a copy of a reference photo with a text chunk
+// (PNG tEXt / JPEG COM) added: the same pixels, bytes no page has seen (our page's gallery holds
+// the originals).
 function withComment(bytes, text) {
   const b = Buffer.from(bytes);
   if (b[0] === 0x89 && b[1] === 0x50) {            // PNG: a tEXt chunk right after IHDR

@@ -98,6 +98,11 @@ export async function wasmCodeCacheEvents(context, action) {
   return events;
 }
 
+const ORT_WASM = /ort-wasm-simd-threaded\.wasm/;
+
+/** The events of wasmCodeCacheEvents() that say ONNX Runtime's compiled code came from the cache. */
+export const ortCodeCacheHits = (events) => events.filter((e) => e.name === 'v8.wasm.moduleCacheHit' && ORT_WASM.test(e.args?.url ?? ''));
+
 /**
  * Runs `action` (a first visit) and then waits, up to `timeoutMs`, until Chromium has written
  * ONNX Runtime's compiled WebAssembly to its code cache (v8.wasm.compiledModule for its URL,
@@ -106,7 +111,7 @@ export async function wasmCodeCacheEvents(context, action) {
  */
 export async function untilWasmCodeCached(context, action, { timeoutMs = 30000 } = {}) {
   const written = (events) => {
-    const ort = events.findIndex((e) => e.name === 'v8.wasm.compiledModule' && /ort-wasm-simd-threaded\.wasm/.test(e.args?.url ?? ''));
+    const ort = events.findIndex((e) => e.name === 'v8.wasm.compiledModule' && ORT_WASM.test(e.args?.url ?? ''));
     return ort >= 0 && events.slice(ort).some((e) => e.name === 'v8.wasm.cachedModule');
   };
   let done = written(await wasmCodeCacheEvents(context, action));

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { launchBrowser, launchProfileContext, wasmCodeCacheEvents, untilWasmCodeCached, repoDir, webDir } from './harness.mjs';
+import { launchBrowser, launchProfileContext, wasmCodeCacheEvents, untilWasmCodeCached, ortCodeCacheHits, repoDir, webDir } from './harness.mjs';
 import { CSP_META } from '../../web/csp.js';
 
 const distDir = path.join(webDir, 'dist');
@@ -266,8 +266,7 @@ test('a plain static server: from the second visit on, the kiosk browser reuses 
       await page.reload();
       await ready(page);
     });
-    const hits = events.filter((e) => e.name === 'v8.wasm.moduleCacheHit' && /ort-wasm-simd-threaded\.wasm/.test(e.args?.url ?? ''));
-    assert.equal(hits.length, 1, `ONNX Runtime's compiled code came from the cache: ${JSON.stringify(events)}`);
+    assert.equal(ortCodeCacheHits(events).length, 1, `ONNX Runtime's compiled code came from the cache: ${JSON.stringify(events)}`);
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

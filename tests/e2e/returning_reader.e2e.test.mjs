@@ -8,7 +8,7 @@
 // the worker is idle instead of holding up the load, still catches a damaged file.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchProfileContext, launchBrowser, wasmCodeCacheEvents, untilWasmCodeCached } from './harness.mjs';
+import { startServer, launchProfileContext, launchBrowser, wasmCodeCacheEvents, untilWasmCodeCached, ortCodeCacheHits } from './harness.mjs';
 
 const server = await startServer();
 test.after(() => server.stop());
@@ -51,8 +51,7 @@ test('a second visit compiles no ONNX Runtime afresh: the browser reuses its com
       await ready(page);
     });
     assert.equal(await page.evaluate(() => navigator.serviceWorker.controller !== null), true, 'the service worker was in control');
-    const hits = events.filter((e) => e.name === 'v8.wasm.moduleCacheHit' && /ort-wasm-simd-threaded\.wasm/.test(e.args?.url ?? ''));
-    assert.equal(hits.length, 1, `ONNX Runtime's compiled code came from the cache: ${JSON.stringify(events)}`);
+    assert.equal(ortCodeCacheHits(events).length, 1, `ONNX Runtime's compiled code came from the cache: ${JSON.stringify(events)}`);
     assert.ok(!events.some((e) => e.name === 'v8.wasm.moduleCacheInvalid'), 'and was valid');
     assert.deepEqual(problems, []);
   } finally {

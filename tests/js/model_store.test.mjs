@@ -190,14 +190,22 @@ test('each file is handed over as soon as it is here; a corrupted cache entry is
     /not a model ONNX Runtime can load/);
 });
 
-test('deferred cache checks: a cached load hashes nothing, then checkCachedFiles finds a damaged file and drops it', async () => {
-  const { tok, text, vision, files } = threeFilePackage([500, 70000, 90000], 31);
-  const fetchImpl = fakeFetch({ 'd/tokenizer.json': tok, 'd/text.onnx': text, 'd/vision.onnx': vision });
+/** A three-file package under `id`, downloaded once into a fresh cache, with one stored file's
+ *  byte `at` flipped: a damaged disk. */
+async function storedPackageWithFlip(id, sizes, seed, damagedName, at) {
+  const pkg = threeFilePackage(sizes, seed);
+  const fetchImpl = fakeFetch({ [`${id}/tokenizer.json`]: pkg.tok, [`${id}/text.onnx`]: pkg.text, [`${id}/vision.onnx`]: pkg.vision });
   const cache = new MemoryCache();
-  const urlFor = (f) => `d/${f.name}`;
-  await loadPackageFiles({ modelId: 'd', files, urlFor, cache, fetchImpl, partials: new Map() });
+  const urlFor = (f) => `${id}/${f.name}`;
+  await loadPackageFiles({ modelId: id, files: pkg.files, urlFor, cache, fetchImpl, partials: new Map() });
+  const entry = cache.map.get(`${id}/${damagedName}`);
+  entry.data = await flipByte(entry.data, at);
+  return { ...pkg, fetchImpl, cache, urlFor };
+}
+
+test('deferred cache checks: a cached load hashes nothing, then checkCachedFiles finds a damaged file and drops it', async () => {
   // One flipped bit in the stored vision file: the deferred load hands it over as it is...
-  cache.map.get('d/vision.onnx').data = await flipByte(cache.map.get('d/vision.onnx').data, 65000);
+  const { files, fetchImpl, cache, urlFor } = await storedPackageWithFlip('d', [500, 70000, 90000], 31, 'vision.onnx', 65000);
   const seen = [];
   const r = await loadPackageFiles({ modelId: 'd', files, urlFor, cache, fetchImpl: fakeFetch({}), partials: new Map(), deferCacheChecks: true,
     onFileReady: async ({ role, source }) => { seen.push([role, source]); } });
@@ -220,12 +228,7 @@ test('deferred cache checks: a cached load hashes nothing, then checkCachedFiles
 });
 
 test('deferred cache checks: a cached file the caller cannot build is checked at once, and a damaged one fetched again', async () => {
-  const { tok, text, vision, files } = threeFilePackage([400, 3000, 5000], 41);
-  const fetchImpl = fakeFetch({ 'e/tokenizer.json': tok, 'e/text.onnx': text, 'e/vision.onnx': vision });
-  const cache = new MemoryCache();
-  const urlFor = (f) => `e/${f.name}`;
-  await loadPackageFiles({ modelId: 'e', files, urlFor, cache, fetchImpl, partials: new Map() });
-  cache.map.get('e/text.onnx').data = await flipByte(cache.map.get('e/text.onnx').data, 10);
+  const { text, files, fetchImpl, cache, urlFor } = await storedPackageWithFlip('e', [400, 3000, 5000], 41, 'text.onnx', 10);
   // The caller refuses anything but the right bytes, as ONNX Runtime refuses a broken graph.
   const seen = [];
   const onFileReady = async ({ role, bytes, source }) => {

@@ -116,6 +116,26 @@ async function cacheFirst(event, key) {
   return response;
 }
 
+/**
+ * The network's answer, unless it fails (offline, or the server is gone), is a server error,
+ * or has not come within NETWORK_TIMEOUT_MS: then `stored()`'s copy if there is one.
+ */
+async function networkOr(network, stored) {
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(null), NETWORK_TIMEOUT_MS); });
+  try {
+    const response = await Promise.race([network, timeout]);
+    if (response && response.status < 500) return response;
+    return (await stored()) ?? network;
+  } catch (err) {
+    const hit = await stored();
+    if (hit) return hit;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function networkFirst(event, key) {
   const cache = await caches.open(CACHE_NAME);
   const hit = await cache.match(key);
@@ -123,19 +143,9 @@ async function networkFirst(event, key) {
     if (cacheable(response)) event.waitUntil(store(cache, key, response.clone()));
     return response;
   });
-  if (!hit) return network;
   // Keep the update going in the background even if the cached copy wins the race.
   event.waitUntil(network.catch(() => {}));
-  let timer;
-  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(null), NETWORK_TIMEOUT_MS); });
-  try {
-    const response = await Promise.race([network, timeout]);
-    return response && response.status < 500 ? response : hit;
-  } catch {
-    return hit;   // offline, or the server is gone
-  } finally {
-    clearTimeout(timer);
-  }
+  return networkOr(network, async () => hit);
 }
 
 /** Stores a versioned file under its full URL and drops the other versions of it. */
@@ -163,20 +173,8 @@ async function compiledFirst(event, url) {
   event.waitUntil(network.then(async (response) => {
     if (cacheable(response) && !(await cache.match(url.href))) await storeVersion(cache, url, response.clone());
   }).catch(() => {}));
-  let timer;
-  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(null), NETWORK_TIMEOUT_MS); });
-  const stored = () => cache.match(url.href).then((hit) => hit ?? cache.match(url.origin + url.pathname));
-  try {
-    const response = await Promise.race([network, timeout]);
-    if (response && response.status < 500) return response;
-    return (await stored()) ?? network;
-  } catch (err) {
-    const hit = await stored();
-    if (hit) return hit;
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
+  // A kiosk's precached copy is stored without its version.
+  return networkOr(network, async () => (await cache.match(url.href)) ?? cache.match(url.origin + url.pathname));
 }
 
 // ONNX Runtime's and the core's scripts, asked for with their version: cache first, kept until

@@ -215,7 +215,7 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
   const bytes = {};
   const sources = {};
   const work = [];            // the caller's promises for files that arrived from the network
-  const cachedChecks = [];    // {f, key, expected, digest, work} for files read from the cache
+  const cachedChecks = [];    // {f, key, expected, digest, work, data} for files read from the cache
   let deferredChecks = [];    // {role, name, key, expected, blob}: left to checkCachedFiles()
 
   // Errors surface through the awaits below; this only keeps the runtime from reporting a
@@ -281,14 +281,14 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
         // digest() copies the bytes now, before the caller may release them.
         const deferred = deferCacheChecks && cached.data instanceof Blob;
         if (deferred) deferredChecks.push({ role: f.role, name: f.name, key, expected: cached.sha256, blob: cached.data });
-        const digest = deferred ? Promise.resolve(cached.sha256) : sha256Hex(data);
-        digest.catch(() => {});
+        const digest = deferred ? null : sha256Hex(data);
+        digest?.catch(() => {});
         bytes[f.role] = data;
         sources[f.role] = 'cache';
         doneBytes += data.byteLength;
         reporter(f)('cached', data.byteLength);
         const work = handOver(f, data, 'cache');
-        cachedChecks.push({ f, key, expected: cached.sha256, digest, work, deferred, data });
+        cachedChecks.push({ f, key, expected: cached.sha256, digest, work, data });
         // Reading from disk is quick; holding two model files in memory at once is not
         // cheap. The next file is read once the caller is done with this one.
         await work.catch(() => {});
@@ -301,13 +301,13 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
 
   for (const c of cachedChecks) {
     const [digest, done] = await Promise.allSettled([c.digest, c.work]);
-    let intact = digest.status === 'fulfilled' && digest.value === c.expected;
-    // A file whose check was deferred but which the caller could not even build: a damaged
-    // copy is the likely cause, so check it now (its bytes are still here: only a built file
-    // is released) rather than report the failure on every load.
-    if (intact && c.deferred && done.status === 'rejected') intact = (await sha256Hex(c.data).catch(() => null)) === c.expected;
+    // A deferred check (no digest) stays deferred for a file the caller built. For one it
+    // could not even build, a damaged copy is the likely cause: it is checked now (its bytes
+    // are still here: only a built file is released) rather than failing every load.
+    const actual = c.digest ? digest.value
+      : done.status === 'fulfilled' ? c.expected : await sha256Hex(c.data).catch(() => null);
     c.data = null;
-    if (intact) {
+    if (actual === c.expected) {
       if (done.status === 'rejected') throw done.reason;
       continue;
     }

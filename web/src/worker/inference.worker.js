@@ -241,10 +241,10 @@ function checkCacheWhenIdle(current, checks) {
   quietFrom = Math.max(quietFrom, performance.now() + 1000);
   checkCachedFiles(checks, { cache, signal: controller.signal, pause: whenIdle }).then((damaged) => {
     if (!damaged?.length || model !== current) return;
-    const names = damaged.map((d) => d.name).join(' and ');
-    current.damaged = `The copy of ${names} in this browser's cache is damaged (its SHA-256 no longer matches the one checked when it was stored). `
+    const files = damaged.map((d) => d.name);
+    current.damaged = `The copy of ${files.join(' and ')} in this browser's cache is damaged (its SHA-256 no longer matches the one checked when it was stored). `
       + 'It has been removed: load the model again to fetch it afresh.';
-    post('modelDamaged', { modelId: current.manifest.id, files: damaged.map((d) => d.name), message: current.damaged });
+    post('modelDamaged', { modelId: current.manifest.id, files, message: current.damaged });
   }).catch((err) => console.warn(`checking the cached model files failed: ${err?.message || err}`));
 }
 
