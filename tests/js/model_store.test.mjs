@@ -190,6 +190,32 @@ test('each file is handed over as soon as it is here; a corrupted cache entry is
     /not a model ONNX Runtime can load/);
 });
 
+test('a large cached file is handed over before the next is read; a small one does not hold the next back', async () => {
+  const { tok, text, vision, files } = threeFilePackage([300, 2000, 2600], 12);
+  const fetchImpl = fakeFetch({ 'm/tokenizer.json': tok, 'm/text.onnx': text, 'm/vision.onnx': vision });
+  const cache = new MemoryCache();
+  const urlFor = (f) => `m/${f.name}`;
+  await loadPackageFiles({ modelId: 'q', files, urlFor, cache, fetchImpl, partials: new Map() });
+  // The caller finishes with each file only when told to: what has it been handed meanwhile?
+  const handed = [];
+  const finish = {};
+  const onFileReady = ({ role }) => { handed.push(role); return new Promise((resolve) => { finish[role] = resolve; }); };
+  const loading = loadPackageFiles({ modelId: 'q', files, urlFor, cache, fetchImpl, partials: new Map(), onFileReady, holdBackBytes: 1000 });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+  await settle();
+  // The tokenizer (300 bytes) is still being worked on, and the text model (2000) is already here.
+  assert.deepEqual(handed, ['tokenizer', 'text']);
+  finish.tokenizer();
+  await settle();
+  assert.deepEqual(handed, ['tokenizer', 'text'], 'the vision model waits until the text model is done with');
+  finish.text();
+  await settle();
+  assert.deepEqual(handed, ['tokenizer', 'text', 'vision']);
+  finish.vision();
+  const r = await loading;
+  assert.deepEqual(r.sources, { tokenizer: 'cache', text: 'cache', vision: 'cache' });
+});
+
 /** A three-file package under `id`, downloaded once into a fresh cache, with one stored file's
  *  byte `at` flipped: a damaged disk. */
 async function storedPackageWithFlip(id, sizes, seed, damagedName, at) {

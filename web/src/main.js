@@ -49,10 +49,11 @@ const kioskMode = isKiosk(location);
 const requestedThreads = Math.max(0, Math.min(8, Number.parseInt(params.get('threads') ?? '0', 10) || 0));
 
 class App {
-  constructor(client, info, { serverModelList }) {
+  constructor(client, info, { serverModelList, firstLoad }) {
     this.client = client;
     this.info = info;
     this.serverModelList = serverModelList;
+    this.firstLoad = firstLoad;   // {id, loading}: the load start() asked for before this existed
     this.model = null;          // the ready result of loadModel
     this.publishedTableSettled = Promise.resolve();
     this.manifest = null;
@@ -134,7 +135,7 @@ class App {
     // The server's own list (models/index.json, asked for at start-up), not a probe that
     // could 404 or meet an index.html fallback.
     this.realOnServer = (await this.serverModelList).includes(SERVER_REAL_MODEL_ID);
-    this.modelId = requestedModel ?? (this.realOnServer ? SERVER_REAL_MODEL_ID : DEFAULT_MODEL);
+    this.modelId = firstModelId(this.realOnServer);
     const options = (localCached) => modelOptions({ realOnServer: this.realOnServer, online: navigator.onLine, kiosk: kioskMode, localCached });
     this.chooser.setOptions(options(this.modelId === LOCAL_MODEL_ID), this.modelId);
     // Whether files loaded from disk earlier are cached only adds a choice; the worker may be
@@ -215,14 +216,13 @@ class App {
   // ---- the model -------------------------------------------------------------------------
   async loadModel() {
     const id = this.modelId;
-    performance.mark('clipx:load-model');
     this.status.loading(id === DEFAULT_MODEL ? 'the tiny model' : id === HUB_MODEL_ID ? 'CLIP ViT-B/32 from the Hugging Face hub' : `model “${id}”`);
     const off = this.client.on('progress', (p) => this.status.progress(p));
+    const early = this.firstLoad?.id === id ? this.firstLoad.loading : null;
+    this.firstLoad = null;
     let model;
     try {
-      model = await this.client.request('loadModel', {
-        id, threads: requestedThreads || undefined, manifest: id === HUB_MODEL_ID ? hubManifest() : undefined,
-      });
+      model = await (early ?? requestModel(this.client, id));
     } catch (err) {
       this.status.failed(err.message, { cancelled: err.kind === 'cancelled' });
       return;
@@ -552,12 +552,31 @@ function describeEngine(info) {
   return parts.join(' · ');
 }
 
+/** The model a visit starts with: the address's choice, else the real CLIP if this server has it, else tiny. */
+function firstModelId(realOnServer) {
+  return requestedModel ?? (realOnServer ? SERVER_REAL_MODEL_ID : DEFAULT_MODEL);
+}
+
+function requestModel(client, id) {
+  performance.mark('clipx:load-model');
+  return client.request('loadModel', { id, threads: requestedThreads || undefined, manifest: id === HUB_MODEL_ID ? hubManifest() : undefined });
+}
+
 async function start() {
   // The worker first: it loads the core and starts ONNX Runtime while this thread typesets.
   const worker = new Worker(new URL('./worker/inference.worker.js', import.meta.url), { type: 'module' });
   const client = new WorkerClient(worker);
   const initialized = client.request('init', { baseUrl: document.baseURI, threads: requestedThreads || undefined });
   const serverModelList = listServerModels();
+  // The first model is asked for now, not once the page is built (~0.2 s later): the worker
+  // then reads its files from the cache while ONNX Runtime starts. The App takes the answer.
+  const askFor = (id) => {
+    const loading = requestModel(client, id);
+    loading.catch(() => {});   // the App reports a failure; this only keeps it from going unhandled
+    return { id, loading };
+  };
+  const firstLoad = requestedModel ? askFor(requestedModel)
+    : serverModelList.then((list) => askFor(firstModelId(list.includes(SERVER_REAL_MODEL_ID))));
   registerServiceWorker();
   renderMath();
   performance.mark('clipx:math-rendered');
@@ -565,7 +584,7 @@ async function start() {
   performance.mark('clipx:core-ready');
   statusEl.textContent = describeEngine(info);
   statusEl.dataset.engine = info.engine;
-  const app = new App(client, info, { serverModelList });
+  const app = new App(client, info, { serverModelList, firstLoad: await firstLoad });
   window.clipx.app = app;  // synchronous handle for test predicates
   await app.start();
   return { client, info, softmax: app.softmax, app };

@@ -199,15 +199,15 @@ export async function downloadFile(url, { expectedBytes, signal, onProgress, par
  * `onFileReady({role, name, bytes, source})` lets the caller start work on each file as soon as
  * it is here (building an ONNX Runtime session while the next file is still being read) instead
  * of after the whole package. Its promise is awaited before this function returns, and for a
- * file from the cache before the next file is read, so that only one file's bytes are held at
- * a time. A cached file is handed over while its SHA-256 is re-checked; if the check fails
+ * file from the cache of `holdBackBytes` or more (a model, not the tokenizer) before the next
+ * file is read, so that only one model file's bytes are held at a time. A cached file is handed over while its SHA-256 is re-checked; if the check fails
  * the entry is dropped, the file is downloaded again and handed over a second time, so the
  * caller must replace whatever it built from the first copy. With `deferCacheChecks`, stored
  * Blobs are not hashed here at all (in Chromium digest() runs on the calling thread: ~110 ms of
  * the worker's load for the two ViT-B/32 files): they come back in `deferredChecks` for
  * checkCachedFiles(), which the caller runs once it is idle.
  */
-export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, onProgress, onFileReady, partials, fetchImpl, checkpointBytes, deferCacheChecks = false }) {
+export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, onProgress, onFileReady, partials, fetchImpl, checkpointBytes, deferCacheChecks = false, holdBackBytes = 16 << 20 }) {
   await cache.open();
   let cacheNote = cache.unavailable ? `working without a cache: ${cache.unavailable}` : null;
   const overallTotal = files.reduce((n, f) => n + f.bytes, 0);
@@ -290,8 +290,9 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
         const work = handOver(f, data, 'cache');
         cachedChecks.push({ f, key, expected: cached.sha256, digest, work, data });
         // Reading from disk is quick; holding two model files in memory at once is not
-        // cheap. The next file is read once the caller is done with this one.
-        await work.catch(() => {});
+        // cheap. The next file is read once the caller is done with this one, unless this one
+        // is small: the model file is then read while the caller works on it.
+        if (data.byteLength >= holdBackBytes) await work.catch(() => {});
         continue;
       }
       await cache.delete(key);  // truncated entry: fetch it again

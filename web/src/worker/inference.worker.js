@@ -10,6 +10,7 @@ import { externalizeWeights } from '../model/external-weights.js';
 
 let baseUrl = null;
 let core = null;
+let coreLoading = null;   // loadCore()'s promise: a model load may arrive while the core still loads
 let coreInfo = null;
 let ort = null;
 const cache = new FileCache();
@@ -175,9 +176,10 @@ async function loadModel({ id, threads, manifest: given }) {
   const onFileReady = ({ role, bytes, source }) => {
     timeline.mark(`${role} from ${source}`);
     if (role === 'tokenizer') {
-      parts.tokenizer?.dispose();
-      parts.tokenizer = core.createTokenizer(new TextDecoder().decode(bytes));
-      return null;
+      const built = new Promise((resolve, reject) => { pendingTokenizer = { bytes, resolve, reject }; });
+      // No model file yet when ONNX Runtime is ready: the tokenizer fills the wait for it.
+      ortReady.then(queueTokenizer, queueTokenizer);
+      return built;
     }
     const built = queue.then(async () => {
       if (signal.aborted) return;
@@ -189,7 +191,28 @@ async function loadModel({ id, threads, manifest: given }) {
       timeline.mark(`${role} session`);
     });
     queue = built.catch(() => {});
+    queueTokenizer();
     return built;
+  };
+  // Building the tokenizer takes this thread 100-200 ms. Built as soon as its file is read, it
+  // held up ONNX Runtime's WebAssembly, which streams to this thread meanwhile. It is queued
+  // after the first session instead, where it fills the time the next model file takes to be
+  // read, or once ONNX Runtime is ready if no model file has come by then.
+  let pendingTokenizer = null;
+  const queueTokenizer = () => {
+    if (!pendingTokenizer) return;
+    const { bytes, resolve, reject } = pendingTokenizer;
+    pendingTokenizer = null;
+    const built = queue.then(async () => {
+      await (coreLoading ??= loadCore());
+      if (signal.aborted) return;
+      const tokenizer = core.createTokenizer(new TextDecoder().decode(bytes));
+      parts.tokenizer?.dispose();
+      parts.tokenizer = tokenizer;
+      timeline.mark('tokenizer built');
+    });
+    queue = built.catch(() => {});
+    built.then(resolve, reject);
   };
   let loaded;
   try {
@@ -466,7 +489,9 @@ const handlers = {
     // ONNX Runtime starts in the background while the core loads and the page decides on a
     // model; ?threads= must be known now, as the runtime fixes its thread pool when it starts.
     loadOrt(payload.threads).catch(() => {});
-    return coreInfo ?? loadCore();
+    coreLoading ??= loadCore();
+    coreLoading.catch(() => { coreLoading = null; });
+    return coreLoading;
   },
   loadModel,
   loadFromFiles,
@@ -522,7 +547,12 @@ self.onmessage = async (event) => {
   try {
     const handler = handlers[type];
     if (!handler) throw new Error(`unknown request "${type}"`);
-    if (type !== 'init' && !core) throw new Error('the WASM core is not loaded yet');
+    // A model load may arrive while the core is still loading (the page asks for its first
+    // model at once): it reads files meanwhile and waits for the core where it needs it.
+    if (!core && type !== 'init' && type !== 'loadModel') {
+      if (!coreLoading) throw new Error('the WASM core is not loaded yet');
+      await coreLoading;
+    }
     const result = await handler(payload ?? {});
     self.postMessage({ id, ok: true, result });
   } catch (err) {
