@@ -165,7 +165,13 @@ async function loadModel({ id, threads, manifest: given }) {
   loadAbort = new AbortController();
   const signal = loadAbort.signal;
   const ortReady = loadOrt(threads).then((lib) => { timeline.mark('onnx runtime started'); return lib; });
-  const manifest = await resolveManifest(id, given);
+  const manifestReady = resolveManifest(id, given);
+  manifestReady.catch(() => {});   // awaited below
+  // The page's first request for a model comes while the core is still loading. The page waits
+  // for the core to show what it can before the model is ready, so the files (whose reading
+  // takes this thread's time too) are read once the core is up.
+  await (coreLoading ??= loadCore());
+  const manifest = await manifestReady;
   timeline.mark('manifest');
   const files = packageFiles(manifest);
   post('progress', { phase: 'start', modelId: id, overallLoaded: 0, overallTotal: files.reduce((n, f) => n + (f.bytes ?? 0), 0) || manifest.approx_bytes || 0 });
@@ -204,7 +210,6 @@ async function loadModel({ id, threads, manifest: given }) {
     const { bytes, resolve, reject } = pendingTokenizer;
     pendingTokenizer = null;
     const built = queue.then(async () => {
-      await (coreLoading ??= loadCore());
       if (signal.aborted) return;
       const tokenizer = core.createTokenizer(new TextDecoder().decode(bytes));
       parts.tokenizer?.dispose();
