@@ -603,7 +603,7 @@ self.onmessage = async (event) => {
     const handler = handlers[type];
     if (!handler) throw new Error(`unknown request "${type}"`);
     // A model load may arrive while the core is still loading (the page asks for its first
-    // model at once): it reads files meanwhile and waits for the core where it needs it.
+    // model at once): it asks for the manifest meanwhile and then waits for the core itself.
     if (!core && type !== 'init' && type !== 'loadModel') {
       if (!coreLoading) throw new Error('the WASM core is not loaded yet');
       await coreLoading;
