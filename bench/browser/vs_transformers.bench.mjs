@@ -150,6 +150,20 @@ const fetchPhotos = async () => {
   window.__bytes = bytes;
 };
 
+// Until our page's background work (its gallery's batch matrix, the worker's one-time warm-up)
+// is done and no scoring is in flight: the warm-up has run and the worker's run counters stay
+// still for 1 s.
+const settleOurs = async () => {
+  const { app, client } = await window.clipx.ready;
+  let last = '';
+  for (let still = 0; still < 4;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const stats = await client.request('stats');
+    const s = JSON.stringify(stats);
+    if (s === last && app.isIdle() && stats.warmUp !== 'pending') still++; else { still = 0; last = s; }
+  }
+};
+
 const drivers = {
   ours: {
     // A shareable link: the page opens straight onto this photo (from its gallery, the same
@@ -170,32 +184,12 @@ const drivers = {
         filesReadAt: filesRead, loadModelMs: app.model?.readyMs, sources: app.model?.sources,
         threads: app.model?.threads, isolated: info.crossOriginIsolated };
     },
-    // Until the page's background work is done: the worker's warm-up has run and its run
-    // counters stay still for 1 s.
-    async settle() {
-      const { app, client } = await window.clipx.ready;
-      let last = '';
-      for (let still = 0; still < 4;) {
-        await new Promise((r) => setTimeout(r, 250));
-        const stats = await client.request('stats');
-        const s = JSON.stringify(stats);
-        if (s === last && app.isIdle() && stats.warmUp !== 'pending') still++; else { still = 0; last = s; }
-      }
-    },
+    async settle() { await settleOurs(); },
     async interact({ edits, taus, swaps, fresh }) {
       await fetchPhotos();
-      const { app, client } = await window.clipx.ready;
+      const { app } = await window.clipx.ready;
       const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-      // Wait for the page's background work (its gallery's batch matrix encodes every sample
-      // photo) and for any scoring in flight: the worker's run counters stay still for 1 s.
-      const settle = async () => {
-        let last = '';
-        for (let still = 0; still < 4;) {
-          await sleep(250);
-          const s = JSON.stringify(await client.request('stats'));
-          if (s === last && app.isIdle()) still++; else { still = 0; last = s; }
-        }
-      };
+      const settle = settleOurs;
       const out = { scratch: [], edit: [], editTyped: [], tau: [], swap: [], checks: [] };
       await settle();
       out.settledAt = performance.now();
@@ -314,12 +308,12 @@ const drivers = {
     },
   },
 };
-// Methods become page-side function source; fetchPhotos travels with them.
+// Methods become page-side function source; fetchPhotos and settleOurs travel with them.
 for (const d of Object.values(drivers)) {
   for (const k of ['load', 'interact', 'settle']) d[k] = d[k].toString().replace(/^async (load|interact|settle)\(/, 'async function $1(');
 }
 const inPage = (page, fnSource, argObj) =>
-  page.evaluate(`(() => { const fetchPhotos = ${fetchPhotos.toString()}; return (${fnSource})(${JSON.stringify(argObj)}); })()`);
+  page.evaluate(`(() => { const fetchPhotos = ${fetchPhotos.toString()}; const settleOurs = ${settleOurs.toString()}; return (${fnSource})(${JSON.stringify(argObj)}); })()`);
 
 // ---- one implementation at one thread count ---------------------------------------------------
 async function scenario(impl, threads, base, external) {

@@ -203,10 +203,10 @@ export async function downloadFile(url, { expectedBytes, signal, onProgress, par
  * file is read, so that only one model file's bytes are held at a time. A cached file is
  * handed over while its SHA-256 is re-checked; if the check fails the entry is dropped, the
  * file is downloaded again and handed over a second time, so the caller must replace whatever
- * it built from the first copy. With `deferCacheChecks`, stored
- * Blobs are not hashed here at all (in Chromium digest() runs on the calling thread: ~110 ms of
- * the worker's load for the two ViT-B/32 files): they come back in `deferredChecks` for
- * checkCachedFiles(), which the caller runs once it is idle.
+ * it built from the first copy. With `deferCacheChecks`, stored Blobs are not hashed here at
+ * all (in Chromium digest() runs on the calling thread: ~110 ms of the worker's load for the
+ * two ViT-B/32 files): they come back in `deferredChecks` for checkCachedFiles(), which the
+ * caller runs once it is idle.
  */
 export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, onProgress, onFileReady, partials, fetchImpl, checkpointBytes, deferCacheChecks = false, holdBackBytes = 16 << 20 }) {
   await cache.open();

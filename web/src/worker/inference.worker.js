@@ -163,7 +163,7 @@ function loadTimeline() {
 async function loadModel({ id, threads, manifest: given }) {
   const timeline = loadTimeline();
   loadAbort?.abort();
-  cacheCheck?.abort();
+  idleJobs.cacheCheck?.abort();
   loadAbort = new AbortController();
   const signal = loadAbort.signal;
   const ortReady = loadOrt(threads).then((lib) => { timeline.mark('onnx runtime started'); return lib; });
@@ -252,7 +252,6 @@ async function loadModel({ id, threads, manifest: given }) {
 const CACHE_CHECK_IDLE_MS = 400;
 let requestsInFlight = 0;
 let quietFrom = 0;
-let cacheCheck = null;   // AbortController of the check in progress
 
 async function whenIdle() {
   for (;;) {
@@ -262,14 +261,23 @@ async function whenIdle() {
   }
 }
 
-function checkCacheWhenIdle(current, checks) {
-  cacheCheck?.abort();
-  if (!checks?.length) return;
+// Jobs that run only while the worker is idle (the cache check, the warm-up): one of each kind
+// at a time, a newer model's replacing the older one's.
+const idleJobs = {};   // kind → AbortController
+
+function startIdleJob(kind) {
+  idleJobs[kind]?.abort();
   const controller = new AbortController();
-  cacheCheck = controller;
-  // The page asks for its first classification right after the model is ready.
+  idleJobs[kind] = controller;
+  // The page asks for its first classification right after a model is ready.
   quietFrom = Math.max(quietFrom, performance.now() + 1000);
-  checkCachedFiles(checks, { cache, signal: controller.signal, pause: whenIdle }).then((damaged) => {
+  return controller.signal;
+}
+
+function checkCacheWhenIdle(current, checks) {
+  const signal = startIdleJob('cacheCheck');
+  if (!checks?.length) return;
+  checkCachedFiles(checks, { cache, signal, pause: whenIdle }).then((damaged) => {
     if (!damaged?.length || model !== current) return;
     const files = damaged.map((d) => d.name);
     current.damaged = `The copy of ${files.join(' and ')} in this browser's cache is damaged (its SHA-256 no longer matches the one checked when it was stored). `
@@ -288,18 +296,15 @@ function checkCacheWhenIdle(current, checks) {
 // with the rest.
 const WARM_UP_RUNS = 32;            // every fourth one the vision encoder
 const WARMED_UP_KEY = 'runtime/warmed-up';
-let warmUp = null;                  // AbortController of the warm-up in progress
 
 async function warmUpWhenIdle(current) {
-  warmUp?.abort();
-  const controller = new AbortController();
-  warmUp = controller;
+  const signal = startIdleJob('warmUp');
   stats.warmUp = 'pending';
   const version = ort.env.versions?.web ?? 'unknown';
   await cache.open();
   const key = `${WARMED_UP_KEY}/${current.manifest.id}`;   // models differ in the kernels they use
   if ((await cache.get(key))?.version === version) {
-    if (!controller.signal.aborted) stats.warmUp = 'earlier';
+    if (!signal.aborted) stats.warmUp = 'earlier';
     return;
   }
   const { manifest } = current;
@@ -307,11 +312,10 @@ async function warmUpWhenIdle(current) {
   const pixels = new ort.Tensor('float32', new Float32Array(3 * size * size), [1, 3, size, size]);
   const { ids } = current.tokenizer.encode('a photo of a cat', manifest.tokenizer.context_length);
   const tokens = new ort.Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, ids.length]);
-  quietFrom = Math.max(quietFrom, performance.now() + 1000);
   for (let i = 0; i < WARM_UP_RUNS; i++) {
     await whenIdle();
-    if (controller.signal.aborted || model !== current || current.damaged) {
-      if (!controller.signal.aborted) stats.warmUp = 'stopped';
+    if (signal.aborted || model !== current || current.damaged) {
+      if (!signal.aborted) stats.warmUp = 'stopped';
       return;
     }
     if (i % 4 === 0) await current.vision.run({ [manifest.vision.input]: pixels });
@@ -345,7 +349,7 @@ function installModel(manifest, loaded, parts, { timeline }) {
  */
 async function loadFromFiles({ files, threads }) {
   const timeline = loadTimeline();
-  cacheCheck?.abort();   // the current model's files are no longer of interest
+  idleJobs.cacheCheck?.abort();   // the current model's files are no longer of interest
   await loadOrt(threads);
   const roles = {};
   let tokenizer = null;
