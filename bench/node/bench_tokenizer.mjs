@@ -87,6 +87,20 @@ for (let i = 0; i < 5; ++i) {
 }
 console.log(`load tokenizer.json (${(jsonText.length / 1e6).toFixed(1)} MB string into WASM, parse + tables): ` +
             `median ${median(loads).toFixed(1)} ms of 5 (first ${loads[0].toFixed(1)} ms)`);
+{
+  const source = new Module.Tokenizer();
+  assert.equal(source.load(jsonText), '');
+  const { bytes } = source.snapshot();
+  source.delete();
+  const snapLoads = [];
+  for (let i = 0; i < 5; ++i) {
+    const t = new Module.Tokenizer();
+    snapLoads.push(ms(() => assert.equal(t.loadSnapshot(bytes), '')));
+    t.delete();
+  }
+  console.log(`load its snapshot (${(bytes.length / 1e6).toFixed(1)} MB Uint8Array into WASM, checked + tables): ` +
+              `median ${median(snapLoads).toFixed(1)} ms of 5 (first ${snapLoads[0].toFixed(1)} ms)`);
+}
 
 // ---- 10,000 labels, the same set as bench/native/bench_tokenizer.cpp ----
 const templates = ['a photo of a %a %n.', 'a blurry photo of the %a %n', 'a close-up photo of a %a %n',

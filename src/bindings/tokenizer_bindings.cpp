@@ -1,6 +1,9 @@
 // embind face of src/core/tokenizer.h, for the page's worker and the Node tests:
 //   const t = new Module.Tokenizer();
 //   const err = t.load(jsonText);          // "" on success, else what is wrong with the file
+//   t.loadSnapshot(bytes);                 // the same from snapshot().bytes (a Uint8Array):
+//                                          // "" or why it was refused
+//   const s = t.snapshot();                // {bytes: Uint8Array, error}: the loaded tables
 //   const r = t.encode(text, 77);          // {ids: Int32Array, tokens, display, wordEnd,
 //                                          //  truncated, error: "" when ok}
 //   const b = t.encodeMany(texts, 77);     // {ids: Int32Array (all texts back to back),
@@ -165,23 +168,33 @@ void check_context(int context_length) {
 class JsTokenizer {
  public:
   std::string load(const val& js_json) {
-    try {
+    return adopt([&] {
       int json_bytes = 0;
       const Buffer buffer(clipx_js_text_to_utf8(js_json.as_handle(), &json_bytes), std::free);
       if (!buffer) throw clipx::TokenizerError("tokenizer.json: load() needs the file's text as a string");
-      tok_ = std::make_unique<clipx::Tokenizer>(clipx::Tokenizer::from_json(
-          std::string_view(buffer.get(), static_cast<std::size_t>(json_bytes))));
-      // a new vocabulary: strings learnt from the old one no longer apply
-      known_.assign(tok_->vocab_size(), 0);
-      strings_ = from_handle(clipx_tokenizer_strings(static_cast<int>(tok_->vocab_size())));
-      return std::string();
-    } catch (const std::exception& e) {
-      tok_.reset();  // a failed load leaves no half-usable tokenizer behind
-      return e.what();
-    } catch (...) {
-      tok_.reset();
-      return "tokenizer.json: unexpected failure while loading";
-    }
+      return clipx::Tokenizer::from_json(std::string_view(buffer.get(), static_cast<std::size_t>(json_bytes)));
+    });
+  }
+
+  std::string load_snapshot(const val& js_bytes) {
+    return adopt([&] {
+      if (!js_bytes.instanceof(val::global("Uint8Array")))
+        throw clipx::TokenizerError("tokenizer snapshot: loadSnapshot() needs a Uint8Array");
+      const std::vector<uint8_t> bytes = clipx_js::to_vector<uint8_t>(js_bytes);
+      return clipx::Tokenizer::from_snapshot(
+          std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    });
+  }
+
+  val snapshot() const {
+    return clipx_js::guarded([&] {
+      if (!tok_) throw clipx::TokenizerError("no tokenizer loaded: call load(jsonText) first");
+      const std::string bytes = tok_->snapshot();
+      val out = val::object();
+      out.set("bytes", clipx_js::to_typed_array("Uint8Array", reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+      out.set("error", std::string());
+      return out;
+    });
   }
 
   val encode(const val& js_text, int context_length) {
@@ -251,6 +264,25 @@ class JsTokenizer {
   std::vector<uint8_t> known_;  // 1 where strings_ already holds the id's strings
   val strings_ = val::undefined();
 
+  // Makes make() -> Tokenizer the loaded one; "" or what is wrong. A failed load leaves no
+  // tokenizer (not the previous one, not a half-usable one) behind.
+  template <typename Make>
+  std::string adopt(Make&& make) {
+    try {
+      tok_ = std::make_unique<clipx::Tokenizer>(make());
+      // a new vocabulary: strings learnt from the old one no longer apply
+      known_.assign(tok_->vocab_size(), 0);
+      strings_ = from_handle(clipx_tokenizer_strings(static_cast<int>(tok_->vocab_size())));
+      return std::string();
+    } catch (const std::exception& e) {
+      tok_.reset();
+      return e.what();
+    } catch (...) {
+      tok_.reset();
+      return "tokenizer: unexpected failure while loading";
+    }
+  }
+
   // Hands JS the strings of the ids it has not seen yet, in one call.
   void teach(const std::vector<int32_t>& ids) {
     std::vector<int32_t> fresh;
@@ -298,6 +330,8 @@ EMSCRIPTEN_BINDINGS(clipx_tokenizer) {
   emscripten::class_<JsTokenizer>("Tokenizer")
       .constructor<>()
       .function("load", &JsTokenizer::load)
+      .function("loadSnapshot", &JsTokenizer::load_snapshot)
+      .function("snapshot", &JsTokenizer::snapshot)
       .function("encode", &JsTokenizer::encode)
       .function("encodeMany", &JsTokenizer::encode_many)
       .function("describe", &JsTokenizer::describe)

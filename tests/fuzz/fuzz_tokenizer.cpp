@@ -15,7 +15,9 @@
 //     tokens/display must be valid UTF-8;
 //   - BPE of the rest as one word: the quadratic and linked algorithms must agree;
 //   - the rest as a tokenizer.json, raw or spliced into a valid small one: it must load
-//     or throw clipx::TokenizerError, and a loaded one must tokenize.
+//     or throw clipx::TokenizerError, and a loaded one must tokenize;
+//   - the rest as edits to a snapshot of the small tokenizer, its checksum then made right
+//     (see check_snapshot_edit): the same rule.
 // Anything else (a crash, a sanitizer report, another exception, a leak, a timeout, a
 // failed check) is a finding.
 #include <cstddef>
@@ -114,6 +116,31 @@ void check_encoding(const clipx::Tokenizer& tok, std::string_view text, std::siz
   }
 }
 
+// A valid snapshot of the small tokenizer with bytes overwritten ((u16 position, u8 value)
+// triples from the input) and maybe cut, then its checksum made right again, so that the
+// structural checks behind the checksum get exercised: it must load or throw
+// TokenizerError, and a loaded one must tokenize.
+void check_snapshot_edit(std::string_view edits) {
+  static const std::string base = clipx::Tokenizer::from_json(tiny_json()).snapshot();
+  constexpr std::size_t kHeader = 20;  // magic, format, checksum
+  std::string snap = base;
+  for (std::size_t i = 0; i + 3 <= edits.size(); i += 3) {
+    const std::size_t at = kHeader + (static_cast<uint8_t>(edits[i]) | static_cast<uint8_t>(edits[i + 1]) << 8) % (snap.size() - kHeader);
+    snap[at] = edits[i + 2];
+  }
+  if (edits.size() % 3 == 1) snap.resize(kHeader + static_cast<uint8_t>(edits.back()) * (snap.size() - kHeader) / 256);
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (std::size_t i = kHeader; i < snap.size(); ++i) h = (h ^ static_cast<uint8_t>(snap[i])) * 0x100000001b3ull;
+  for (int k = 0; k < 8; ++k) snap[12 + k] = static_cast<char>(h >> (8 * k));
+  try {
+    const clipx::Tokenizer t = clipx::Tokenizer::from_snapshot(snap);
+    check_encoding(t, "a photo of the cat, aaaa! <|endoftext|> \xff", 77);
+    check_encoding(t, edits, 16);
+  } catch (const clipx::TokenizerError& e) {
+    check(std::string_view(e.what()).find('\n') == std::string_view::npos);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -161,6 +188,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     default:
+      if (data[0] & 0x80) {
+        check_snapshot_edit(rest);
+        break;
+      }
       check_encoding(tok, rest, clipx::kNoTruncation);
       break;
   }

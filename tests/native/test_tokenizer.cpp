@@ -526,3 +526,69 @@ TEST_CASE("tokenizer: display strings of the real vocabulary", "[tokenizer]") {
   CHECK_THROWS_AS(tok.token(-1), TokenizerError);
   CHECK_THROWS_AS(tok.token(49408), TokenizerError);
 }
+
+TEST_CASE("tokenizer: a snapshot encodes every golden exactly as its tokenizer.json does",
+          "[tokenizer]") {
+  if (clipx_test::skip_without_shared(clip_tokenizer_path())) return;
+  const Tokenizer& tok = *clip_tokenizer();
+  const std::string bytes = tok.snapshot();
+  const Tokenizer copy = Tokenizer::from_snapshot(bytes);
+  CHECK(copy.start_id() == tok.start_id());
+  CHECK(copy.end_id() == tok.end_id());
+  CHECK(copy.vocab_size() == tok.vocab_size());
+  CHECK(copy.snapshot() == bytes);  // nothing lost or reordered on the way
+  for (const Json& row : goldens()) {
+    INFO("golden: " << row["name"].get<std::string>());
+    const std::string input = golden_input(row);
+    const clipx::Encoding want = tok.encode(input, 77), got = copy.encode(input, 77);
+    CHECK(got.ids == want.ids);
+    CHECK(got.tokens == want.tokens);
+    CHECK(got.display == want.display);
+    CHECK(got.word_end == want.word_end);
+    CHECK(copy.encode_ids(input, clipx::kNoTruncation) == tok.encode_ids(input, clipx::kNoTruncation));
+  }
+  for (int32_t id : {0, 255, 256, 511, 49405, 49406, 49407}) {
+    INFO("id " << id);
+    CHECK(copy.token(id) == tok.token(id));
+    CHECK(copy.display(id) == tok.display(id));
+    CHECK(copy.is_word_end(id) == tok.is_word_end(id));
+  }
+}
+
+TEST_CASE("tokenizer: a snapshot keeps the rules of a small tokenizer.json", "[tokenizer]") {
+  const Tokenizer copy = Tokenizer::from_snapshot(tiny().snapshot());
+  for (const char* text : {"the photo of the cat", "aaaaaaa abab ers", "<|startoftext|>x", ""}) {
+    INFO("text: " << text);
+    CHECK(copy.encode(text, 77).ids == tiny().encode(text, 77).ids);
+    CHECK(copy.encode(text, 5).ids == tiny().encode(text, 5).ids);
+  }
+}
+
+TEST_CASE("tokenizer: a damaged, cut or foreign snapshot is refused with a reason",
+          "[tokenizer]") {
+  const std::string good = tiny().snapshot();
+  auto error_of = [](const std::string& bytes) {
+    try {
+      Tokenizer::from_snapshot(bytes);
+    } catch (const TokenizerError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  CHECK(error_of("") == "tokenizer snapshot: not a tokenizer snapshot");
+  CHECK(error_of(tiny_tokenizer_json(kTinyMerges)) == "tokenizer snapshot: not a tokenizer snapshot");
+  std::string format = good;
+  format[8] = 9;
+  CHECK(error_of(format) == "tokenizer snapshot: format 9, this build reads format 1");
+  // Any one flipped bit after the header: the checksum catches it.
+  for (std::size_t at : {std::size_t{20}, good.size() / 2, good.size() - 1}) {
+    std::string flipped = good;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x10);
+    INFO("byte " << at);
+    CHECK(error_of(flipped) == "tokenizer snapshot: checksum mismatch (the copy is damaged)");
+  }
+  // Cut short: the checksum no longer matches either.
+  CHECK(error_of(good.substr(0, good.size() - 4)) ==
+        "tokenizer snapshot: checksum mismatch (the copy is damaged)");
+  CHECK(error_of(good.substr(0, 12)) == "tokenizer snapshot: not a tokenizer snapshot");
+}

@@ -15,6 +15,28 @@ function unwrap(result) {
 }
 
 export function wrapCore(Module) {
+  // An embind Tokenizer after load(t), wrapped for the worker. load() returns "" or the
+  // core's message, which already names its source ("tokenizer.json: ...").
+  const loadTokenizer = (load) => {
+    const t = new Module.Tokenizer();
+    const err = load(t);
+    if (err) {
+      t.delete();
+      throw new CoreError(err);
+    }
+    return {
+      startId: t.startId(),
+      endId: t.endId(),
+      vocabSize: t.vocabSize(),
+      encode(text, contextLength) {
+        const r = unwrap(t.encode(text, contextLength));
+        return { ids: r.ids, tokens: r.tokens, display: r.display, wordEnd: r.wordEnd, truncated: r.truncated };
+      },
+      /** The loaded tables as bytes, for createTokenizerFromSnapshot(). */
+      snapshot() { return unwrap(t.snapshot()).bytes; },
+      dispose() { t.delete(); },
+    };
+  };
   return {
     module: Module,
 
@@ -64,22 +86,15 @@ export function wrapCore(Module) {
 
     /** A tokenizer loaded from the text of a Hugging Face tokenizer.json. */
     createTokenizer(jsonText) {
-      const t = new Module.Tokenizer();
-      const err = t.load(jsonText);
-      if (err) {
-        t.delete();
-        throw new CoreError(`tokenizer.json: ${err}`);
-      }
-      return {
-        startId: t.startId(),
-        endId: t.endId(),
-        vocabSize: t.vocabSize(),
-        encode(text, contextLength) {
-          const r = unwrap(t.encode(text, contextLength));
-          return { ids: r.ids, tokens: r.tokens, display: r.display, wordEnd: r.wordEnd, truncated: r.truncated };
-        },
-        dispose() { t.delete(); },
-      };
+      return loadTokenizer((t) => t.load(jsonText));
+    },
+
+    /**
+     * A tokenizer from the bytes of an earlier tokenizer's snapshot(): the same ids, without
+     * parsing the JSON again. A damaged or foreign snapshot throws a CoreError saying so.
+     */
+    createTokenizerFromSnapshot(bytes) {
+      return loadTokenizer((t) => t.loadSnapshot(bytes));
     },
 
     /** CLIP preprocessing of RGBA pixels from the browser's decoder. */
