@@ -5,7 +5,8 @@
 // lets the browser keep the versioned file without revalidating it, and the service worker
 // hands the browser's own response on untouched (a Cache Storage response or a rebuilt copy
 // carries no compiled code). The first visit warms ONNX Runtime up once, so that what gets
-// optimised only after many runs is in that cache too. And the SHA-256 check of the cached
+// optimised only after many runs is in that cache too, and saves a snapshot of the tokenizer's
+// tables, so that a reload need not parse tokenizer.json again. And the SHA-256 check of the cached
 // model files, which runs once the worker is idle instead of holding up the load, still
 // catches a damaged file.
 import test from 'node:test';
@@ -51,6 +52,8 @@ test('a second visit compiles no ONNX Runtime afresh: the browser reuses its com
     const warmUpRuns = () => page.evaluate(() => window.clipx.ready.then(({ client }) => client.request('stats')).then((s) => s.warmUpRuns));
     for (const deadline = Date.now() + 30000; await warmUpRuns() < 32 && Date.now() < deadline;) await page.waitForTimeout(250);
     assert.equal(await warmUpRuns(), 32, 'the first visit warmed ONNX Runtime up');
+    const tokenizerFrom = () => page.evaluate(() => window.clipx.app.model.tokenizer.builtFrom);
+    assert.equal(await tokenizerFrom(), 'tokenizer.json', 'the first visit parsed the tokenizer (and saved a snapshot)');
     await page.waitForTimeout(500);   // the browser process stores it
 
     const events = await wasmCodeCacheEvents(context, async () => {
@@ -62,6 +65,7 @@ test('a second visit compiles no ONNX Runtime afresh: the browser reuses its com
     await page.waitForFunction(() => window.clipx.app.isIdle());
     await page.waitForTimeout(1500);   // the worker's idle time: when a warm-up would run
     assert.equal(await warmUpRuns(), 0, 'a returning visit does not warm up again');
+    assert.equal(await tokenizerFrom(), 'snapshot', 'nor parse tokenizer.json again');
     assert.ok(!events.some((e) => e.name === 'v8.wasm.moduleCacheInvalid'), 'and was valid');
     assert.deepEqual(problems, []);
   } finally {

@@ -196,7 +196,7 @@ export async function downloadFile(url, { expectedBytes, signal, onProgress, par
  * the right version, otherwise downloaded (then cached). Returns
  * {bytes: {role: Uint8Array}, sources: {role: 'cache'|'network'}, cacheNote, digests, deferredChecks}.
  *
- * `onFileReady({role, name, bytes, source})` lets the caller start work on each file as soon as
+ * `onFileReady({role, name, bytes, source, sha256})` lets the caller start work on each file as soon as
  * it is here (building an ONNX Runtime session while the next file is still being read) instead
  * of after the whole package. Its promise is awaited before this function returns, and for a
  * file from the cache of `holdBackBytes` or more (a model, not the tokenizer) before the next
@@ -221,8 +221,10 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
 
   // Errors surface through the awaits below; this only keeps the runtime from reporting a
   // rejection that is handled later as "unhandled".
-  const handOver = (f, data, source) => {
-    const p = Promise.resolve().then(() => onFileReady?.({ role: f.role, name: f.name, bytes: data, source }));
+  // sha256: the file's as the manifest pins it or as recorded when it arrived (a cached copy
+  // is checked against it, now or in idle time).
+  const handOver = (f, data, source, sha256) => {
+    const p = Promise.resolve().then(() => onFileReady?.({ role: f.role, name: f.name, bytes: data, source, sha256 }));
     p.catch(() => {});
     return p;
   };
@@ -266,7 +268,7 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
     const refused = await cache.put(key, { sha256: digest, bytes: data.byteLength, unpinned: !pinned, data: new Blob([data]), storedAt: Date.now() });
     if (refused && !cacheNote) cacheNote = `working without a cache: ${refused}`;
     report('stored', f.bytes);
-    work.push(handOver(f, data, 'network'));
+    work.push(handOver(f, data, 'network', digest));
   };
 
   for (const f of files) {
@@ -288,7 +290,7 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
         sources[f.role] = 'cache';
         doneBytes += data.byteLength;
         reporter(f)('cached', data.byteLength);
-        const work = handOver(f, data, 'cache');
+        const work = handOver(f, data, 'cache', cached.sha256);
         cachedChecks.push({ f, key, expected: cached.sha256, digest, work, data });
         // Reading from disk is quick; holding two model files in memory at once is not
         // cheap. The next file is read once the caller is done with this one, unless this one

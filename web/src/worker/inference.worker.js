@@ -7,6 +7,7 @@ import { FileCache, loadPackageFiles, checkCachedFiles, releaseBytes, sha256Hex,
 import { imageToTensor } from './image-input.js';
 import { LOCAL_MODEL_ID, CLIP_MEAN, CLIP_STD } from '../model/sources.js';
 import { externalizeWeights } from '../model/external-weights.js';
+import { tokenizerLoader } from './tokenizer-snapshot.js';
 
 let baseUrl = null;
 let core = null;
@@ -177,14 +178,16 @@ async function loadModel({ id, threads, manifest: given }) {
   timeline.mark('manifest');
   const files = packageFiles(manifest);
   post('progress', { phase: 'start', modelId: id, overallLoaded: 0, overallTotal: files.reduce((n, f) => n + (f.bytes ?? 0), 0) || manifest.approx_bytes || 0 });
-  const parts = { tokenizer: null, text: null, vision: null };
+  const parts = { tokenizer: null, tokenizerFrom: null, tokenizerStored: null, text: null, vision: null };
   // ONNX Runtime builds one session at a time; each waits for the one before it, while the
   // next file is already being read or downloaded.
   let queue = ortReady;
-  const onFileReady = ({ role, bytes, source }) => {
+  const onFileReady = ({ role, bytes, source, sha256 }) => {
     timeline.mark(`${role} from ${source}`);
     if (role === 'tokenizer') {
-      const built = new Promise((resolve, reject) => { pendingTokenizer = { bytes, resolve, reject }; });
+      // Its snapshot (if one was saved) is looked for now, while the build waits its turn.
+      const build = tokenizerLoader({ core, cache, sha256, coreVersion: __CLIPX_CORE_VERSION__ });
+      const built = new Promise((resolve, reject) => { pendingTokenizer = { bytes, build, resolve, reject }; });
       // No model file yet when ONNX Runtime is ready: the tokenizer fills the wait for it.
       ortReady.then(queueTokenizer, queueTokenizer);
       return built;
@@ -202,21 +205,24 @@ async function loadModel({ id, threads, manifest: given }) {
     queueTokenizer();
     return built;
   };
-  // Building the tokenizer takes this thread 100-200 ms. Built as soon as its file is read, it
-  // held up ONNX Runtime's WebAssembly, which streams to this thread meanwhile. It is queued
-  // after the first session instead, where it fills the time the next model file takes to be
-  // read, or once ONNX Runtime is ready if no model file has come by then.
+  // Building the tokenizer from its JSON takes this thread 100-200 ms (from a saved snapshot, a
+  // few ms). Built as soon as its file is read, it held up ONNX Runtime's WebAssembly, which
+  // streams to this thread meanwhile. It is queued after the first session instead, where it
+  // fills the time the next model file takes to be read, or once ONNX Runtime is ready if no
+  // model file has come by then.
   let pendingTokenizer = null;
   const queueTokenizer = () => {
     if (!pendingTokenizer) return;
-    const { bytes, resolve, reject } = pendingTokenizer;
+    const { bytes, build, resolve, reject } = pendingTokenizer;
     pendingTokenizer = null;
     const built = queue.then(async () => {
       if (signal.aborted) return;
-      const tokenizer = core.createTokenizer(new TextDecoder().decode(bytes));
+      const { tokenizer, from, stored } = await build(bytes);
       parts.tokenizer?.dispose();
       parts.tokenizer = tokenizer;
-      timeline.mark('tokenizer built');
+      parts.tokenizerFrom = from;
+      parts.tokenizerStored = stored;
+      timeline.mark(`tokenizer built from ${from}`);
     });
     queue = built.catch(() => {});
     built.then(resolve, reject);
@@ -240,6 +246,7 @@ async function loadModel({ id, threads, manifest: given }) {
     await Promise.all([parts.text?.release(), parts.vision?.release()]);
     throw err;
   }
+  await parts.tokenizerStored;   // a first visit's snapshot: written while the sessions were built
   const result = installModel(manifest, loaded, parts, { timeline });
   checkCacheWhenIdle(model, loaded.deferredChecks);
   return result;
@@ -338,7 +345,7 @@ function installModel(manifest, loaded, parts, { timeline }) {
     manifest, sources: loaded.sources, cacheNote: loaded.cacheNote, digests: loaded.digests ?? {},
     threads: ort.env.wasm.numThreads, readyMs: performance.now() - timeline.t0, timeline: timeline.marks,
     weights: { vision: weightsLayout.get(parts.vision), text: weightsLayout.get(parts.text) },
-    tokenizer: { startId: parts.tokenizer.startId, endId: parts.tokenizer.endId, vocabSize: parts.tokenizer.vocabSize },
+    tokenizer: { startId: parts.tokenizer.startId, endId: parts.tokenizer.endId, vocabSize: parts.tokenizer.vocabSize, builtFrom: parts.tokenizerFrom ?? 'tokenizer.json' },
   };
 }
 
