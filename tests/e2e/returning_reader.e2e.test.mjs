@@ -8,10 +8,12 @@
 // optimised only after many runs is in that cache too, and saves a snapshot of the tokenizer's
 // tables, so that a reload need not parse tokenizer.json again. And the SHA-256 check of the cached
 // model files, which runs once the worker is idle instead of holding up the load, still
-// catches a damaged file.
+// catches a damaged file. Its service worker stores a file again only when it changed.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchProfileContext, launchBrowser, wasmCodeCacheEvents, untilWasmCodeCached, ortCodeCacheHits } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, launchProfileContext, launchBrowser, wasmCodeCacheEvents, untilWasmCodeCached, ortCodeCacheHits, webDir } from './harness.mjs';
 
 const server = await startServer();
 test.after(() => server.stop());
@@ -119,5 +121,41 @@ test('a cached model file damaged on disk: the page says so once the idle-time c
   } finally {
     await context.close();
     await browser.close();
+  }
+});
+
+test('a reload stores in the service worker\'s cache only the files that changed', { timeout: 120000 }, async () => {
+  // Rewriting an unchanged file on every reload was not only wasted work: in Chromium each
+  // response clone() stored that way stayed in the tab's memory until the tab closed.
+  const file = path.join(webDir, 'dist', 'models', 'tiny', 'manifest.json');
+  const { atime, mtime } = fs.statSync(file);
+  const context = await launchProfileContext();
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    await page.goto(server.url);
+    await ready(page);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30000 });
+    const storedDate = () => page.evaluate(async () => {
+      const stored = await (await caches.open('clipx-shell-v1')).match(new URL('models/tiny/manifest.json', location.href).href);
+      return stored?.headers.get('Date') ?? null;
+    });
+    await page.reload();
+    await ready(page);
+    const first = await storedDate();
+    assert.ok(first, 'the manifest went into the service worker\'s cache');
+    await page.waitForTimeout(1100);   // Date has whole seconds
+    await page.reload();
+    await ready(page);
+    assert.equal(await storedDate(), first, 'the unchanged manifest was not stored again');
+
+    fs.utimesSync(file, atime, new Date(mtime.getTime() + 60000));   // a new version (new ETag)
+    await page.reload();
+    await ready(page);
+    await page.waitForFunction((before) => caches.open('clipx-shell-v1')
+      .then((c) => c.match(new URL('models/tiny/manifest.json', location.href).href))
+      .then((r) => r?.headers.get('Date') !== before), first, { timeout: 10000 });
+  } finally {
+    fs.utimesSync(file, atime, mtime);
+    await context.close();
   }
 });
