@@ -216,6 +216,23 @@ test('a large cached file is handed over before the next is read; a small one do
   assert.deepEqual(r.sources, { tokenizer: 'cache', text: 'cache', vision: 'cache' });
 });
 
+test('a stored file that cannot be read back is fetched again', async () => {
+  const { tok, text, vision, files } = threeFilePackage([300, 2000, 2600], 14);
+  const log = [];
+  const fetchImpl = fakeFetch({ 'u/tokenizer.json': tok, 'u/text.onnx': text, 'u/vision.onnx': vision }, { log });
+  const cache = new MemoryCache();
+  const urlFor = (f) => `u/${f.name}`;
+  await loadPackageFiles({ modelId: 'u', files, urlFor, cache, fetchImpl, partials: new Map() });
+  log.length = 0;
+  // Chromium answers NotReadableError when a stored Blob's file has gone from disk.
+  const stored = cache.map.get('u/text.onnx');
+  stored.data = { size: stored.data.size, arrayBuffer: async () => { throw new DOMException('the file could not be read', 'NotReadableError'); } };
+  const r = await loadPackageFiles({ modelId: 'u', files, urlFor, cache, fetchImpl, partials: new Map() });
+  assert.deepEqual(r.sources, { tokenizer: 'cache', text: 'network', vision: 'cache' });
+  assert.equal(hex(r.bytes.text), hex(text));
+  assert.deepEqual(log.map((entry) => entry.url), ['u/text.onnx'], 'only the unreadable file was requested again');
+});
+
 /** A three-file package under `id`, downloaded once into a fresh cache, with one stored file's
  *  byte `at` flipped: a damaged disk. */
 async function storedPackageWithFlip(id, sizes, seed, damagedName, at) {

@@ -278,7 +278,9 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
     // against the SHA-256 recorded when they first arrived.
     const pinned = Boolean(f.sha256);
     if (cached && (pinned ? cached.sha256 === f.sha256 && cached.bytes === f.bytes : cached.unpinned)) {
-      const data = await recordBytes(cached);
+      // null when the stored copy cannot be read back (Chromium: NotReadableError once a
+      // Blob's file is gone from disk): fetched again like a truncated one.
+      const data = await recordBytes(cached).catch(() => null);
       if (data && data.byteLength === cached.bytes) {
         // The caller may check a stored Blob later, in idle time (checkCachedFiles); otherwise
         // digest() copies the bytes now, before the caller may release them.
@@ -298,7 +300,7 @@ export async function loadPackageFiles({ modelId, files, urlFor, cache, signal, 
         if (data.byteLength >= holdBackBytes) await work.catch(() => {});
         continue;
       }
-      await cache.delete(key);  // truncated entry: fetch it again
+      await cache.delete(key);  // truncated or unreadable entry: fetch it again
     }
     await download(f);
   }
