@@ -25,6 +25,12 @@ function coreVersion() {
   return hash.digest('hex').slice(0, 16);
 }
 
+// ONNX Runtime Web's version, for the worker's import of its API (ort/ort.wasm.min.mjs?v=...):
+// with it the service worker and the browser keep that file without asking the server again.
+function ortVersion() {
+  return JSON.parse(fs.readFileSync(path.join(webDir, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')).version;
+}
+
 // Only the WASM flavour of ORT we load: its JS API and the SIMD+threads runtime.
 const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
 
@@ -177,7 +183,7 @@ export default defineConfig({
   appType: 'mpa',
   plugins: [sameOriginAssets(), contentSecurityPolicy()],
   worker: { format: 'es' },
-  define: { __CLIPX_CORE_VERSION__: JSON.stringify(coreVersion()) },
+  define: { __CLIPX_CORE_VERSION__: JSON.stringify(coreVersion()), __CLIPX_ORT_VERSION__: JSON.stringify(ortVersion()) },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
   server: { host: '127.0.0.1', port: Number(process.env.PORT || 8080), strictPort: true,
     headers: { ...isolationHeaders, 'Content-Security-Policy': DEV_CSP } },
