@@ -41,7 +41,9 @@ export const PUBLISHED_CAT_SCORES = [
 
 const DEFAULT_MODEL = 'tiny';
 const $ = (id) => document.getElementById(id);
-const statusEl = $('engine-status');
+// This module runs as soon as it has loaded (an async script), possibly before the article
+// below it is parsed: elements are looked up once the document is.
+const statusEl = () => $('engine-status');
 const params = new URLSearchParams(location.search);
 const requestedModel = params.get('model')?.match(/^[a-z0-9._-]{1,64}$/)?.[0] ?? null;
 const kioskMode = isKiosk(location);
@@ -562,8 +564,13 @@ function requestModel(client, id) {
   return client.request('loadModel', { id, threads: requestedThreads || undefined, manifest: id === HUB_MODEL_ID ? hubManifest() : undefined });
 }
 
+const documentParsed = () => (document.readyState === 'loading'
+  ? new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve, { once: true }))
+  : Promise.resolve());
+
 async function start() {
-  // The worker first: it loads the core and starts ONNX Runtime while this thread typesets.
+  // The worker first, before the article is parsed and laid out (this script is async): it
+  // loads the core and starts ONNX Runtime while this thread builds the page.
   const worker = new Worker(new URL('./worker/inference.worker.js', import.meta.url), { type: 'module' });
   const client = new WorkerClient(worker);
   const initialized = client.request('init', { baseUrl: document.baseURI, threads: requestedThreads || undefined });
@@ -578,12 +585,13 @@ async function start() {
   const firstLoad = requestedModel ? askFor(requestedModel)
     : serverModelList.then((list) => askFor(firstModelId(list.includes(SERVER_REAL_MODEL_ID))));
   registerServiceWorker();
+  await documentParsed();
   renderMath();
   performance.mark('clipx:math-rendered');
   const info = await initialized;
   performance.mark('clipx:core-ready');
-  statusEl.textContent = describeEngine(info);
-  statusEl.dataset.engine = info.engine;
+  statusEl().textContent = describeEngine(info);
+  statusEl().dataset.engine = info.engine;
   const app = new App(client, info, { serverModelList, firstLoad: await firstLoad });
   window.clipx.app = app;  // synchronous handle for test predicates
   await app.start();
@@ -592,8 +600,9 @@ async function start() {
 
 // Exposed for the end-to-end tests and benchmarks, which drive the page like a reader and
 // then read what the page says it did.
-window.clipx = { ready: start().catch((err) => {
-  statusEl.textContent = `The page could not start: ${err.message}`;
-  statusEl.classList.add('error');
+window.clipx = { ready: start().catch(async (err) => {
+  await documentParsed();
+  statusEl().textContent = `The page could not start: ${err.message}`;
+  statusEl().classList.add('error');
   throw err;
 }) };
