@@ -84,6 +84,20 @@ const workerSource = `
       tok = t;
     }
     out.tokenizerLoadMs = median(loads);
+    if (tok.snapshot) {  // absent from modules built before it existed
+      const { bytes } = tok.snapshot();
+      const snapLoads = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        const t = new M.Tokenizer();
+        const err = t.loadSnapshot(bytes);
+        snapLoads.push(performance.now() - t0);
+        if (err) throw new Error(err);
+        t.delete();
+      }
+      out.snapshotLoadMs = median(snapLoads);
+      out.snapshotBytes = bytes.length;
+    }
     if (!/not valid JSON/.test(new M.Tokenizer().load('{'))) throw new Error('load() error path broken');
     const colours = ['red', 'green', 'blue', 'yellow', 'orange', 'purple', 'black', 'white'];
     const things = ['circle', 'square', 'cat', 'dog', 'rocket', 'coffee', 'horse', 'camera', 'motorcycle', 'astronaut'];
@@ -147,6 +161,7 @@ console.log(`tokenizer: ${path.basename(tokPath)} (${(tokText.length / 1e6).toFi
 console.log(`| what (Chromium worker, WASM, 1 thread) | median | first pass |`);
 console.log(`|---|---|---|`);
 console.log(`| load tokenizer.json | ${result.tokenizerLoadMs.toFixed(1)} ms | |`);
+if (result.snapshotLoadMs !== undefined) console.log(`| load its snapshot (${(result.snapshotBytes / 1e6).toFixed(1)} MB) | ${result.snapshotLoadMs.toFixed(1)} ms | |`);
 console.log(`| 10,000 labels, encode() each (avg ${result.avgTokens.toFixed(1)} tokens) | ${result.labels.warm.toFixed(1)} ms | ${result.labels.first.toFixed(1)} ms |`);
 if (result.batch) console.log(`| 10,000 labels, one encodeMany() (fresh tokenizer) | ${result.batch.warm.toFixed(1)} ms | ${result.batch.first.toFixed(1)} ms |`);
 console.log(`| one 1 MB string (→ ${result.oneMegabyteTokens} tokens) | ${result.oneMegabyteMs.toFixed(1)} ms | |`);
