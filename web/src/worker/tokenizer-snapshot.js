@@ -1,4 +1,4 @@
-// Building CLIP's tokenizer from its 3.9 MB tokenizer.json costs the worker 50-120 ms on every
+// Building CLIP's tokenizer from its 3.9 MB tokenizer.json costs the worker 50-150 ms on every
 // page load, on the thread that is starting ONNX Runtime and reading the model at the same
 // time. The core can save the tables it built as a snapshot (~1.5 MB) and rebuild from that in
 // a few ms, so the model cache keeps one per tokenizer: keyed by the SHA-256 of its
