@@ -308,7 +308,7 @@ const WARMED_UP_KEY = 'runtime/warmed-up';
 async function warmUpWhenIdle(current) {
   const signal = startIdleJob('warmUp');
   stats.warmUp = 'pending';
-  const version = ort.env.versions?.web ?? 'unknown';
+  const version = __CLIPX_ORT_VERSION__;
   await cache.open();
   const key = `${WARMED_UP_KEY}/${current.manifest.id}`;   // models differ in the kernels they use
   if ((await cache.get(key))?.version === version) {
